@@ -1,0 +1,123 @@
+"""Request and response schemas of the API (types only: the rules live in the services)."""
+
+from __future__ import annotations
+
+from marshmallow import Schema, fields
+
+from app.contest.services import contest_phase
+
+
+class StrictSchema(Schema):
+    """Refuses unknown fields so typos in clients surface as errors."""
+
+
+class MessageSchema(Schema):
+    """A plain acknowledgement with a translated message."""
+
+    message = fields.String(required=True)
+
+
+class ApiErrorDetailSchema(Schema):
+    status = fields.Integer(required=True)
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields = fields.Dict(keys=fields.String(), values=fields.List(fields.String()))
+
+
+class ApiErrorSchema(Schema):
+    """The single error shape of the API."""
+
+    error = fields.Nested(ApiErrorDetailSchema, required=True)
+
+
+class CsrfSchema(Schema):
+    csrf_token = fields.String(required=True)
+
+
+class RegisterSchema(StrictSchema):
+    full_name = fields.String(required=True)
+    email = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    birth_date = fields.Date(required=True)
+    nationality = fields.String(required=True)
+    phone = fields.String(load_default=None, allow_none=True)
+    accepts_privacy_notice = fields.Boolean(required=True)
+    locale = fields.String(load_default="vi")
+
+
+class VerifySchema(StrictSchema):
+    email = fields.String(required=True)
+    code = fields.String(required=True)
+
+
+class LoginSchema(StrictSchema):
+    email = fields.String(required=True)
+    password = fields.String(required=True, load_only=True)
+    remember = fields.Boolean(load_default=False)
+
+
+class MeSchema(Schema):
+    id = fields.Integer()
+    email = fields.String()
+    full_name = fields.String()
+    nationality = fields.String()
+    phone = fields.String(allow_none=True)
+    locale = fields.String()
+    is_verified = fields.Boolean()
+    roles = fields.Function(lambda user: sorted(user.role_names), metadata={"type": "array", "items": {"type": "string"}})
+
+
+class CategorySchema(Schema):
+    slug = fields.String()
+    code_letter = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    description_vi = fields.String()
+    description_en = fields.String()
+    media_type = fields.String()
+    allows_single_photo = fields.Boolean()
+    allows_photo_series = fields.Boolean()
+    allows_video = fields.Boolean()
+    series_min_photos = fields.Integer()
+    series_max_photos = fields.Integer()
+    allowed_formats = fields.List(fields.String())
+    min_long_edge_px = fields.Integer(allow_none=True)
+    min_bytes = fields.Integer(allow_none=True)
+    max_bytes = fields.Integer(allow_none=True)
+    max_video_seconds = fields.Integer(allow_none=True)
+    max_entries_per_entrant = fields.Integer(allow_none=True)
+
+
+class PrizeSchema(Schema):
+    category = fields.Function(lambda prize: prize.category.slug if prize.category else None)
+    rank = fields.Integer()
+    name_vi = fields.String()
+    name_en = fields.String()
+    quantity = fields.Integer()
+    cash_amount_vnd = fields.Integer(allow_none=True)
+
+
+class ContestSchema(Schema):
+    slug = fields.String()
+    name_vi = fields.String()
+    name_en = fields.String()
+    description_vi = fields.String()
+    description_en = fields.String()
+    eligibility_vi = fields.String()
+    eligibility_en = fields.String()
+    rules_vi = fields.String()
+    rules_en = fields.String()
+    rules_version = fields.String()
+    timezone = fields.String()
+    status = fields.String()
+    phase = fields.Function(lambda contest: contest_phase(contest).value, metadata={"type": "string"})
+    submissions_open_at = fields.DateTime()
+    submissions_close_at = fields.DateTime()
+    voting_open_at = fields.DateTime(allow_none=True)
+    voting_close_at = fields.DateTime(allow_none=True)
+    results_at = fields.DateTime(allow_none=True)
+    work_created_from = fields.Date(allow_none=True)
+    work_created_until = fields.Date(allow_none=True)
+    min_entrant_age = fields.Integer()
+    categories = fields.List(fields.Nested(CategorySchema))
+    prizes = fields.List(fields.Nested(PrizeSchema))

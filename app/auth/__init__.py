@@ -1,0 +1,7 @@
+"""Accounts: registration, email verification, login, password reset, personal data."""
+
+from flask import Blueprint
+
+bp = Blueprint("auth", __name__)
+
+from app.auth import views  # noqa: E402,F401  (registers routes on bp)

@@ -1,0 +1,99 @@
+"""Contest rules: which contest is current, where it stands in time, and its timeline."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from app.contest.models import Contest, ContestPhase, ContestStatus
+from app.core.errors import DomainError
+from app.core.timeutil import utcnow
+from app.extensions import db
+
+
+class ContestNotFound(DomainError):
+    """No published contest matches."""
+
+    status_code = 404
+    code = "contest_not_found"
+
+
+def get_current_contest() -> Contest | None:
+    """The contest the site is about right now, with its categories and prizes loaded."""
+    return db.session.scalar(
+        select(Contest)
+        .where(Contest.is_current.is_(True), Contest.status != ContestStatus.DRAFT)
+        .options(selectinload(Contest.categories), selectinload(Contest.prizes))
+    )
+
+
+def get_public_contest(slug: str) -> Contest:
+    """A published or archived contest by slug, or ContestNotFound."""
+    contest = db.session.scalar(
+        select(Contest)
+        .where(Contest.slug == slug, Contest.status != ContestStatus.DRAFT)
+        .options(selectinload(Contest.categories), selectinload(Contest.prizes))
+    )
+    if contest is None:
+        raise ContestNotFound()
+    return contest
+
+
+def list_contests() -> list[Contest]:
+    """Every contest, newest first."""
+    return list(db.session.scalars(select(Contest).order_by(Contest.submissions_open_at.desc())))
+
+
+def make_current(contest: Contest) -> None:
+    """Make this contest the current one; the previous current one stops being so."""
+    for other in db.session.scalars(select(Contest).where(Contest.is_current.is_(True))):
+        if other.id != contest.id:
+            other.is_current = False
+    db.session.flush()
+    contest.is_current = True
+    db.session.flush()
+
+
+def contest_phase(contest: Contest, now: datetime | None = None) -> ContestPhase:
+    """Where the contest stands at `now`, from its dates alone."""
+    now = now or utcnow()
+    if now < contest.submissions_open_at:
+        return ContestPhase.UPCOMING
+    if now < contest.submissions_close_at:
+        return ContestPhase.SUBMISSIONS_OPEN
+    if contest.results_at is not None and now >= contest.results_at:
+        return ContestPhase.RESULTS
+    if contest.voting_open_at and contest.voting_close_at and contest.voting_open_at <= now < contest.voting_close_at:
+        return ContestPhase.VOTING
+    return ContestPhase.JUDGING
+
+
+@dataclass(frozen=True)
+class Milestone:
+    """A dated step of the contest timeline, for the landing page."""
+
+    key: str
+    at: datetime
+    is_past: bool
+
+
+def timeline(contest: Contest, now: datetime | None = None) -> list[Milestone]:
+    """The contest's dated steps in order, each marked past or to come."""
+    now = now or utcnow()
+    steps = [
+        ("submissions_open", contest.submissions_open_at),
+        ("submissions_close", contest.submissions_close_at),
+        ("voting_open", contest.voting_open_at),
+        ("voting_close", contest.voting_close_at),
+        ("results", contest.results_at),
+    ]
+    return [Milestone(key, at, at <= now) for key, at in steps if at is not None]
+
+
+def next_deadline(contest: Contest, now: datetime | None = None) -> Milestone | None:
+    """The next dated step still to come, for a live "closes in 12 days" status."""
+    upcoming = [m for m in timeline(contest, now) if not m.is_past]
+    return upcoming[0] if upcoming else None

@@ -1,0 +1,55 @@
+"""Languages: Vietnamese by default, English complete, the choice remembered."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from babel.dates import format_date, format_datetime, format_timedelta
+from flask import current_app, session
+from flask_babel import get_locale
+from flask_login import current_user
+
+from app.core.timeutil import to_local
+
+SUPPORTED_LOCALES = ("vi", "en")
+
+
+def select_locale() -> str:
+    """The visitor's language: their saved choice, then this session's, then Vietnamese."""
+    if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in SUPPORTED_LOCALES:
+        return chosen
+    return current_app.config["BABEL_DEFAULT_LOCALE"]
+
+
+def current_locale() -> str:
+    """The active language code ('vi' or 'en')."""
+    return str(get_locale() or "vi")
+
+
+def localized(obj, field: str) -> str:
+    """obj.<field>_<lang> in the active language, falling back to Vietnamese."""
+    value = getattr(obj, f"{field}_{current_locale()}", None)
+    return value or getattr(obj, f"{field}_vi")
+
+
+def format_local_datetime(moment: datetime | None, tz_name: str, fmt: str = "medium") -> str:
+    """A UTC instant shown in the contest's timezone and the visitor's language."""
+    if moment is None:
+        return ""
+    local = to_local(moment, tz_name)
+    return format_datetime(local, format=fmt, tzinfo=local.tzinfo, locale=current_locale())
+
+
+def format_local_date(day: date | None, fmt: str = "long") -> str:
+    """A calendar date in the visitor's language."""
+    if day is None:
+        return ""
+    return format_date(day, format=fmt, locale=current_locale())
+
+
+def format_relative(moment: datetime, now: datetime) -> str:
+    """'in 12 days' / '3 hours ago' in the visitor's language."""
+    return format_timedelta(moment - now, add_direction=True, threshold=1.0, locale=current_locale())
