@@ -128,7 +128,7 @@ class TestConfig(Config):
             os.environ.get("TEST_DATABASE_URL")
             or f"sqlite:///{self.INSTANCE_DIR / 'test.sqlite3'}"
         )
-        self.RATELIMIT_ENABLED = False
+        # Limits stay on, as in production; the suite resets the counters before each test.
         self.MAIL_SERVER = ""
         self.MAIL_OUTBOX_DIR = self.INSTANCE_DIR / "outbox"
 

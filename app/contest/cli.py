@@ -6,14 +6,19 @@ import click
 
 from app.contest import bp, services
 from app.contest.seed import seed_first_contest
+from app.core.timeutil import to_local
 from app.extensions import db
 
 bp.cli.short_help = "Manage contests."
 
 
 @bp.cli.command("seed")
-def seed_command():
+@click.option("--if-empty", is_flag=True, help="Do nothing when any contest exists.")
+def seed_command(if_empty: bool):
     """Create the first contest, Happy Nghe An 2025, unless it already exists."""
+    if if_empty and services.list_contests():
+        click.echo("Contests already exist; nothing seeded.")
+        return
     contest, created = seed_first_contest()
     db.session.commit()
     verb = "Created" if created else "Already present:"
@@ -30,5 +35,7 @@ def list_command():
         marker = "*" if contest.is_current else " "
         click.echo(
             f"{marker} {contest.slug:<28} {contest.status.value:<10} "
-            f"{contest.submissions_open_at:%Y-%m-%d} .. {contest.submissions_close_at:%Y-%m-%d}  {contest.name_en}"
+            f"{to_local(contest.submissions_open_at, contest.timezone):%Y-%m-%d %H:%M} .. "
+            f"{to_local(contest.submissions_close_at, contest.timezone):%Y-%m-%d %H:%M} {contest.timezone}  "
+            f"{contest.name_en}"
         )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from babel.dates import format_date, format_datetime, format_timedelta
-from flask import current_app, session
+from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
 
@@ -15,12 +15,19 @@ SUPPORTED_LOCALES = ("vi", "en")
 
 
 def select_locale() -> str:
-    """The visitor's language: their saved choice, then this session's, then Vietnamese."""
+    """The visitor's language: their saved choice, then this session's, then Vietnamese.
+
+    API clients that have made no choice get their Accept-Language header honoured.
+    """
     if current_user and current_user.is_authenticated and current_user.locale in SUPPORTED_LOCALES:
         return current_user.locale
     chosen = session.get("locale")
     if chosen in SUPPORTED_LOCALES:
         return chosen
+    if request.path.startswith("/api/"):
+        best = request.accept_languages.best_match(SUPPORTED_LOCALES)
+        if best:
+            return best
     return current_app.config["BABEL_DEFAULT_LOCALE"]
 
 
