@@ -5,9 +5,15 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, EmailField, PasswordField, SelectField, StringField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import InputRequired, Length, Optional
 
 from app.auth.rules import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX
+
+
+def country_select_choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+    """Country (code, name) pairs as select options."""
+    return [SelectChoice(code, name) for code, name in pairs]
 
 
 class RegisterForm(FlaskForm):
@@ -74,7 +80,9 @@ class ProfileForm(FlaskForm):
     full_name = StringField(_l("Full name"), validators=[Length(max=FULL_NAME_MAX)])
     nationality = SelectField(_l("Nationality"))
     phone = StringField(_l("Phone (optional)"), validators=[Optional(), Length(max=32)])
-    locale = SelectField(_l("Language"), choices=[("vi", "Tiếng Việt"), ("en", "English")])
+    locale = SelectField(
+        _l("Language"), choices=[SelectChoice("vi", "Tiếng Việt"), SelectChoice("en", "English")]
+    )
 
 
 class DeleteAccountForm(FlaskForm):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from datetime import date
+from functools import lru_cache
 
 from babel import Locale
 from email_validator import EmailNotValidError, validate_email
@@ -20,7 +21,8 @@ FULL_NAME_MAX = 120
 EMAIL_MAX = 254
 PASSWORD_MIN = 10
 PASSWORD_MAX = 128
-PHONE_PATTERN = re.compile(r"^\+?[0-9][0-9 ().-]{6,22}[0-9]$")
+PHONE_PATTERN = re.compile(r"^\+?[0-9(][0-9 ().-]{6,22}[0-9]$")
+PHONE_MIN_DIGITS = 8
 EARLIEST_BIRTH_DATE = date(1900, 1, 1)
 
 # Providers that ignore dots (Gmail) or deliver name+tag to name (subaddressing).
@@ -113,14 +115,23 @@ def nationality_problems(code: str) -> list:
 def phone_problems(phone: str | None) -> list:
     """Problems with an optional phone number."""
     phone = normalise_text(phone)
-    if phone and not PHONE_PATTERN.match(phone):
+    if phone and (not PHONE_PATTERN.match(phone) or sum(ch.isdigit() for ch in phone) < PHONE_MIN_DIGITS):
         return [_l("Enter a phone number with digits only, for example +84 912 345 678.")]
     return []
 
 
-def country_codes() -> set[str]:
+# Babel territory codes that are not countries: unknown, unions, pseudo-locales.
+NOT_COUNTRIES = {"ZZ", "EU", "EZ", "UN", "QO", "XA", "XB"}
+
+
+@lru_cache(maxsize=1)
+def country_codes() -> frozenset[str]:
     """Two-letter codes of countries and territories known to Babel."""
-    return {code for code in Locale("en").territories if len(code) == 2 and code.isalpha()}
+    return frozenset(
+        code
+        for code in Locale("en").territories
+        if len(code) == 2 and code.isalpha() and code not in NOT_COUNTRIES
+    )
 
 
 def country_choices(locale: str) -> list[tuple[str, str]]:

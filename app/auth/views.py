@@ -28,11 +28,12 @@ from app.auth.forms import (
     RegisterForm,
     ResetPasswordForm,
     VerifyEmailForm,
+    country_select_choices,
 )
 from app.auth.models import TokenPurpose
 from app.auth.rules import country_choices
 from app.core.errors import DomainError, InvalidToken
-from app.core.forms import show_errors_on_form
+from app.core.forms import form_status, show_errors_on_form
 from app.core.i18n import current_locale
 from app.core.security import safe_next
 from app.core.timeutil import utcnow
@@ -53,7 +54,7 @@ def register():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = RegisterForm()
-    form.nationality.choices = country_choices(current_locale())
+    form.nationality.choices = country_select_choices(country_choices(current_locale()))
     if form.validate_on_submit():
         try:
             services.register_user(
@@ -75,7 +76,7 @@ def register():
             session[PENDING_EMAIL_KEY] = form.email.data
             flash(_("We have sent a 6-digit code to your email. Enter it below to finish."), "success")
             return redirect(url_for("auth.verify_email"))
-    return render_template("auth/register.html", form=form), 422 if form.errors else 200
+    return render_template("auth/register.html", form=form), form_status(form)
 
 
 @bp.route("/verify", methods=["GET", "POST"])
@@ -83,6 +84,7 @@ def register():
 def verify_email():
     """Confirm an email address with the mailed 6-digit code."""
     form = VerifyEmailForm()
+    failure = None
     if request.method == "GET":
         form.email.data = session.get(PENDING_EMAIL_KEY) or (
             current_user.email if current_user.is_authenticated else ""
@@ -92,6 +94,7 @@ def verify_email():
             user = services.verify_email_with_code(form.email.data, form.code.data)
         except DomainError as error:
             db.session.commit()  # keep the failed-attempt count
+            failure = error
             show_errors_on_form(form, error)
         else:
             db.session.commit()
@@ -102,7 +105,7 @@ def verify_email():
             return redirect(url_for("auth.login"))
     return render_template(
         "auth/verify.html", form=form, resend_form=EmailOnlyForm(email=form.email.data)
-    ), 422 if form.errors else 200
+    ), form_status(form, failure)
 
 
 @bp.post("/verify/resend")
@@ -144,10 +147,12 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("auth.account"))
     form = LoginForm()
+    failure = None
     if form.validate_on_submit():
         try:
             user = services.authenticate(form.email.data, form.password.data)
         except DomainError as error:
+            failure = error
             show_errors_on_form(form, error)
         else:
             db.session.commit()
@@ -156,7 +161,7 @@ def login():
             if not user.is_verified:
                 return redirect(url_for("auth.verify_email"))
             return redirect(safe_next(request.args.get("next"), url_for("contest.landing")))
-    return render_template("auth/login.html", form=form), 401 if form.errors else 200
+    return render_template("auth/login.html", form=form), form_status(form, failure)
 
 
 @bp.post("/logout")
@@ -199,7 +204,7 @@ def reset_password(token: str):
             logout_user()
             flash(_("Your password has been changed. Log in with the new one."), "success")
             return redirect(url_for("auth.login"))
-    return render_template("auth/reset_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/reset_password.html", form=form), form_status(form)
 
 
 @bp.route("/account", methods=["GET", "POST"])
@@ -207,7 +212,7 @@ def reset_password(token: str):
 def account():
     """The account page: personal details, verification state, links to data rights."""
     form = ProfileForm(obj=current_user)
-    form.nationality.choices = country_choices(current_locale())
+    form.nationality.choices = country_select_choices(country_choices(current_locale()))
     if form.validate_on_submit():
         try:
             services.update_profile(
@@ -228,7 +233,7 @@ def account():
             return redirect(url_for("auth.account"))
     return render_template(
         "auth/account.html", form=form, password_form=ChangePasswordForm()
-    ), 422 if form.errors else 200
+    ), form_status(form)
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
@@ -246,7 +251,7 @@ def change_password():
             login_user(current_user._get_current_object())  # this session gets the new version
             flash(_("Your password has been changed. Other devices have been logged out."), "success")
             return redirect(url_for("auth.account"))
-    return render_template("auth/change_password.html", form=form), 422 if form.errors else 200
+    return render_template("auth/change_password.html", form=form), form_status(form)
 
 
 @bp.get("/account/export")
@@ -277,7 +282,7 @@ def delete_account():
             logout_user()
             flash(_("Your account is closed and will be deleted. We have sent you a confirmation."), "success")
             return redirect(url_for("contest.landing"))
-    return render_template("auth/delete_account.html", form=form), 422 if form.errors else 200
+    return render_template("auth/delete_account.html", form=form), form_status(form)
 
 
 ALLOWED_WHILE_PASSWORD_CHANGE_DUE = {"auth.change_password", "auth.logout", "static", "core.set_language"}

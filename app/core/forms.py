@@ -18,3 +18,10 @@ def show_errors_on_form(form: FlaskForm, error: DomainError) -> None:
                 flash(str(message), "error")
             continue
         field.errors = list(field.errors) + [str(m) for m in messages]
+
+
+def form_status(form: FlaskForm, error: DomainError | None = None) -> int:
+    """The status to render a form page with: the domain error's, 422 on field errors, else 200."""
+    if error is not None:
+        return error.status_code
+    return 422 if form.errors else 200
