@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_datetime, format_timedelta
 from flask import current_app, request, session
@@ -58,5 +58,8 @@ def format_local_date(day: date | None, fmt: str = "long") -> str:
 
 
 def format_relative(moment: datetime, now: datetime) -> str:
-    """'in 12 days' / '3 hours ago' in the visitor's language."""
-    return format_timedelta(moment - now, add_direction=True, threshold=1.0, locale=current_locale())
+    """'in 12 days' / '3 hours ago' in the visitor's language; days, never weeks or months."""
+    delta = moment - now
+    if abs(delta) >= timedelta(days=1):
+        return format_timedelta(delta, granularity="day", threshold=100_000, add_direction=True, locale=current_locale())
+    return format_timedelta(delta, add_direction=True, threshold=1.0, locale=current_locale())
