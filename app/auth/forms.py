@@ -11,6 +11,10 @@ from wtforms.validators import InputRequired, Length, Optional
 from app.auth.rules import EMAIL_MAX, FULL_NAME_MAX, PASSWORD_MAX
 
 
+def _email_required() -> InputRequired:
+    return InputRequired(message=_l("Enter your email address."))
+
+
 def country_select_choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
     """Country (code, name) pairs as select options."""
     return [SelectChoice(code, name) for code, name in pairs]
@@ -34,7 +38,7 @@ class RegisterForm(FlaskForm):
 class VerifyEmailForm(FlaskForm):
     """Enter the 6-digit code from the verification mail."""
 
-    email = EmailField(_l("Email"), validators=[InputRequired(message=_l("Enter your email address.")), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), validators=[_email_required(), Length(max=EMAIL_MAX)])
     code = StringField(
         _l("6-digit code"),
         validators=[InputRequired(message=_l("Enter the code from the email.")), Length(max=12)],
@@ -44,7 +48,7 @@ class VerifyEmailForm(FlaskForm):
 class EmailOnlyForm(FlaskForm):
     """Ask for a mail to be (re)sent to an address."""
 
-    email = EmailField(_l("Email"), validators=[InputRequired(message=_l("Enter your email address.")), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), validators=[_email_required(), Length(max=EMAIL_MAX)])
 
 
 class ConfirmForm(FlaskForm):
@@ -54,7 +58,7 @@ class ConfirmForm(FlaskForm):
 class LoginForm(FlaskForm):
     """Log in with email and password."""
 
-    email = EmailField(_l("Email"), validators=[InputRequired(message=_l("Enter your email address.")), Length(max=EMAIL_MAX)])
+    email = EmailField(_l("Email"), validators=[_email_required(), Length(max=EMAIL_MAX)])
     password = PasswordField(
         _l("Password"), validators=[InputRequired(message=_l("Enter your password.")), Length(max=PASSWORD_MAX)]
     )

@@ -32,6 +32,8 @@ def get_current_contest() -> Contest | None:
 
 def get_public_contest(slug: str) -> Contest:
     """A published or archived contest by slug, or ContestNotFound."""
+    if "\x00" in slug:  # PostgreSQL refuses NUL in text, and no slug holds one
+        raise ContestNotFound()
     contest = db.session.scalar(
         select(Contest)
         .where(Contest.slug == slug, Contest.status != ContestStatus.DRAFT)

@@ -61,5 +61,7 @@ def format_relative(moment: datetime, now: datetime) -> str:
     """'in 12 days' / '3 hours ago' in the visitor's language; days, never weeks or months."""
     delta = moment - now
     if abs(delta) >= timedelta(days=1):
-        return format_timedelta(delta, granularity="day", threshold=100_000, add_direction=True, locale=current_locale())
+        return format_timedelta(
+            delta, granularity="day", threshold=100_000, add_direction=True, locale=current_locale()
+        )
     return format_timedelta(delta, add_direction=True, threshold=1.0, locale=current_locale())

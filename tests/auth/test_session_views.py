@@ -192,7 +192,8 @@ def test_login_is_rate_limited(app, client, make_user):
     statuses = []
     for _ in range(12):
         token = csrf_from(client.get("/auth/login").get_data(as_text=True))
-        statuses.append(client.post("/auth/login", data={"email": "lan@example.com", "password": "x", "csrf_token": token}).status_code)
+        data = {"email": "lan@example.com", "password": "x", "csrf_token": token}
+        statuses.append(client.post("/auth/login", data=data).status_code)
     assert statuses[:10] == [401] * 10
     assert statuses[10:] == [429, 429]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,7 @@ from app.contest.seed import FIRST_CONTEST_SLUG, seed_first_contest
 from app.core.timeutil import end_of_local_day, start_of_local_day, utcnow
 from app.extensions import db
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_seed_first_contest_matches_the_published_rules(app_ctx):
@@ -43,7 +43,7 @@ def test_seed_first_contest_is_idempotent(app_ctx):
 
 
 def test_only_one_contest_can_be_current(app_ctx):
-    first, _ = seed_first_contest()
+    seed_first_contest()
     db.session.commit()
     second = Contest(
         slug="happy-nghe-an-2026", entry_code_prefix="HNA26", name_vi="2026", name_en="2026",
