@@ -23,12 +23,12 @@ install-dev: $(VENV)/.dev
 
 ## Compile the .po catalogs into the .mo files Flask-Babel reads.
 translations: $(VENV)/.runtime
-	$(BIN)/pybabel compile -q -f -d app/translations
+	$(BIN)/pybabel -q compile -d app/translations
 
 ## Extract every translatable string and merge it into the vi and en catalogs.
 messages: $(VENV)/.runtime
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o app/translations/messages.pot .
-	$(BIN)/pybabel update -N -i app/translations/messages.pot -d app/translations
+	$(BIN)/pybabel update -N --ignore-obsolete -i app/translations/messages.pot -d app/translations
 
 run: install translations
 	$(BIN)/flask db upgrade

@@ -14,6 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app import api
 from app.auth import bp as auth_bp
 from app.auth.cli import cli_bp as users_cli_bp
+from app.auth.rules import PASSWORD_MIN
 from app.auth.services import load_user_from_session_id
 from app.contest import bp as contest_bp
 from app.core import bp as core_bp
@@ -22,6 +23,7 @@ from app.core.i18n import (
     current_locale,
     format_local_date,
     format_local_datetime,
+    format_local_deadline,
     localized,
     select_locale,
 )
@@ -117,6 +119,7 @@ def register_blueprints(app: Flask) -> None:
 def register_template_helpers(app: Flask) -> None:
     """Filters and globals the templates use for language and time."""
     app.jinja_env.filters["localdt"] = format_local_datetime
+    app.jinja_env.filters["localdeadline"] = format_local_deadline
     app.jinja_env.filters["localdate"] = format_local_date
     app.jinja_env.filters["loc"] = localized
 
@@ -126,4 +129,5 @@ def register_template_helpers(app: Flask) -> None:
             "languages": app.config["LANGUAGES"],
             "current_locale": current_locale(),
             "current_user": current_user,
+            "password_min": PASSWORD_MIN,
         }

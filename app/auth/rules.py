@@ -116,7 +116,7 @@ def phone_problems(phone: str | None) -> list:
     """Problems with an optional phone number."""
     phone = normalise_text(phone)
     if phone and (not PHONE_PATTERN.match(phone) or sum(ch.isdigit() for ch in phone) < PHONE_MIN_DIGITS):
-        return [_l("Enter a phone number with digits only, for example +84 912 345 678.")]
+        return [_l("Enter a valid phone number, for example +84 912 345 678.")]
     return []
 
 

@@ -84,7 +84,7 @@ ERROR_TITLES = {
     403: _l("Access denied"),
     404: _l("Page not found"),
     405: _l("Method not allowed"),
-    413: _l("Too large"),
+    413: _l("Request too large"),
     422: _l("Invalid input"),
     429: _l("Too many requests"),
     500: _l("Something went wrong"),
@@ -115,7 +115,7 @@ def render_error(status: int, message=None):
 SCHEMA_MESSAGES = {
     "Missing data for required field.": _l("This field is required."),
     "Field may not be null.": _l("This field cannot be empty."),
-    "Unknown field.": _l("This field is not expected."),
+    "Unknown field.": _l("Unknown field."),
     "Not a valid string.": _l("Enter text."),
     "Not a valid boolean.": _l("Enter true or false."),
     "Not a valid date.": _l("Enter a date as YYYY-MM-DD."),
@@ -153,7 +153,9 @@ def register_error_handlers(app: Flask) -> None:
         fields = _schema_errors(error)
         if fields and wants_json():
             return json_error(422, "validation_error", ERROR_MESSAGES[422], fields)
-        return render_error(error.code or 500)
+        # Keep the exception's own headers (Allow on 405, Retry-After on 429...); not its type.
+        headers = [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+        return *render_error(error.code or 500), headers
 
     @app.errorhandler(DomainError)
     def handle_domain(error: DomainError):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from babel.dates import format_date, format_datetime, format_timedelta
+from babel.dates import format_date, format_time, format_timedelta
 from flask import current_app, request, session
 from flask_babel import get_locale
 from flask_login import current_user
@@ -42,12 +42,24 @@ def localized(obj, field: str) -> str:
     return value or getattr(obj, f"{field}_vi")
 
 
-def format_local_datetime(moment: datetime | None, tz_name: str, fmt: str = "medium") -> str:
-    """A UTC instant shown in the contest's timezone and the visitor's language."""
+def format_local_datetime(moment: datetime | None, tz_name: str) -> str:
+    """A UTC instant shown in the contest's timezone and the visitor's language, to the minute."""
     if moment is None:
         return ""
     local = to_local(moment, tz_name)
-    return format_datetime(local, format=fmt, tzinfo=local.tzinfo, locale=current_locale())
+    locale = current_locale()
+    return f"{format_date(local, 'long', locale=locale)} {format_time(local, 'short', tzinfo=local.tzinfo, locale=locale)}"
+
+
+def format_local_deadline(moment: datetime | None, tz_name: str) -> str:
+    """Like format_local_datetime, but local midnight reads as 24:00 of the day that ends."""
+    if moment is None:
+        return ""
+    local = to_local(moment, tz_name)
+    if (local.hour, local.minute, local.second) != (0, 0, 0):
+        return format_local_datetime(moment, tz_name)
+    day = (local - timedelta(days=1)).date()
+    return f"{format_date(day, 'long', locale=current_locale())} 24:00"
 
 
 def format_local_date(day: date | None, fmt: str = "long") -> str:

@@ -185,3 +185,16 @@ def test_cli_seed_and_list(runner):
     assert "nothing seeded" in runner.invoke(args=["contest", "seed", "--if-empty"]).output
     listing = runner.invoke(args=["contest", "list"]).output
     assert FIRST_CONTEST_SLUG in listing and "2025-07-15 00:00" in listing and "2025-10-02 00:00" in listing
+
+
+def test_staff_membership_is_unique_per_contest_user_and_role(app_ctx, make_user):
+    from app.contest.models import StaffMembership, StaffRole
+
+    user = make_user()
+    contest, _ = seed_first_contest()
+    db.session.add(StaffMembership(contest=contest, user_id=user.id, role=StaffRole.JURY))
+    db.session.add(StaffMembership(contest=contest, user_id=user.id, role=StaffRole.SECRETARIAT))
+    db.session.flush()
+    db.session.add(StaffMembership(contest=contest, user_id=user.id, role=StaffRole.JURY))
+    with pytest.raises(IntegrityError):
+        db.session.flush()

@@ -102,3 +102,15 @@ def test_production_refuses_to_start_without_database_url(monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     with pytest.raises(ConfigError):
         ProductionConfig().validate()
+
+
+def test_language_choice_is_saved_on_the_account(app, client, auth, make_user):
+    make_user(email="lan@example.com")
+    auth.login("lan@example.com")
+    token = csrf_from(client.get("/").get_data(as_text=True))
+    client.post("/language", data={"locale": "en", "csrf_token": token})
+    other_device = app.test_client()
+    from tests.conftest import AuthActions
+
+    AuthActions(other_device).login("lan@example.com")
+    assert '<html lang="en">' in other_device.get("/").get_data(as_text=True)
