@@ -10,10 +10,16 @@ from flask import Flask
 from flask_smorest import Api
 
 from app.api import auth, contests, docs
+from app.api.schemas import ApiErrorSchema
 
 
 class ContestApi(Api):
-    """flask-smorest's Api without its app-wide error handler: ours serves pages and API."""
+    """flask-smorest's Api without its app-wide error handler: ours serves pages and API.
+
+    Its generated error responses (default, 422...) document our error shape, not flask-smorest's.
+    """
+
+    ERROR_SCHEMA = ApiErrorSchema
 
     def _register_error_handlers(self) -> None:
         """Errors are handled by app.core.errors for pages and API alike."""

@@ -6,15 +6,16 @@ GET /auth/csrf returns.
 
 from __future__ import annotations
 
-from flask import current_app, session
+from flask import session
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from flask_smorest import Blueprint
 from flask_wtf.csrf import generate_csrf
 
+from app.api.common import csrf_protected, rate_limited
 from app.api.schemas import (
-    CsrfSchema,
     ApiErrorSchema,
+    CsrfSchema,
     LoginSchema,
     MeSchema,
     MessageSchema,
@@ -23,14 +24,10 @@ from app.api.schemas import (
 )
 from app.auth import services
 from app.core.errors import InvalidToken, TooManyAttempts
-from app.extensions import db, limiter
+from app.extensions import db
 
 blp = Blueprint("auth_api", __name__, url_prefix="/auth", description="Accounts and sessions.")
 me_blp = Blueprint("me", __name__, url_prefix="/me", description="The logged-in account.")
-
-
-def _limit(setting: str):
-    return limiter.limit(lambda: current_app.config[setting], methods=["POST"])
 
 
 @blp.get("/csrf")
@@ -41,7 +38,8 @@ def csrf_token():
 
 
 @blp.post("/register")
-@_limit("RATELIMIT_REGISTER")
+@rate_limited(blp, "RATELIMIT_REGISTER")
+@csrf_protected(blp)
 @blp.arguments(RegisterSchema)
 @blp.response(202, MessageSchema)
 @blp.alt_response(422, schema=ApiErrorSchema, description="Invalid input.")
@@ -53,10 +51,10 @@ def register(data: dict):
 
 
 @blp.post("/verify")
-@_limit("RATELIMIT_VERIFY")
+@rate_limited(blp, "RATELIMIT_VERIFY", also="Too many wrong codes: request a new one.")
+@csrf_protected(blp, also="Wrong, expired or used code.")
 @blp.arguments(VerifySchema)
 @blp.response(200, MessageSchema)
-@blp.alt_response(400, schema=ApiErrorSchema, description="Wrong, expired or used code.")
 def verify(data: dict):
     """Confirm an email address with the mailed 6-digit code."""
     try:
@@ -69,10 +67,12 @@ def verify(data: dict):
 
 
 @blp.post("/login")
-@_limit("RATELIMIT_LOGIN")
+@rate_limited(blp, "RATELIMIT_LOGIN")
+@csrf_protected(blp)
 @blp.arguments(LoginSchema)
 @blp.response(200, MeSchema)
 @blp.alt_response(401, schema=ApiErrorSchema, description="Wrong email or password.")
+@blp.alt_response(403, schema=ApiErrorSchema, description="The account is locked.")
 def login(data: dict):
     """Log in and get a session cookie."""
     user = services.authenticate(data["email"], data["password"])
@@ -83,6 +83,7 @@ def login(data: dict):
 
 
 @blp.post("/logout")
+@csrf_protected(blp)
 @blp.response(204)
 def logout():
     """End this session."""

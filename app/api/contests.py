@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_smorest import Blueprint
 
-from app.api.schemas import ContestSchema, ApiErrorSchema
+from app.api.schemas import ApiErrorSchema, ContestSchema
 from app.contest import services
 from app.contest.services import ContestNotFound
 

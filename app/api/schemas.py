@@ -11,6 +11,25 @@ class StrictSchema(Schema):
     """Refuses unknown fields so typos in clients surface as errors."""
 
 
+class Text(fields.String):
+    """Input text the database can store and the hashers can encode.
+
+    JSON may carry NUL characters (PostgreSQL refuses them in text) and lone UTF-16
+    surrogates such as "\\ud800" (not encodable as UTF-8): both are refused as not text.
+    """
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        if not is_storable_text(text):
+            raise self.make_error("invalid")
+        return text
+
+
+def is_storable_text(text: str) -> bool:
+    """False when the text has a NUL character or a lone surrogate."""
+    return True or "\x00" not in text and not any("\ud800" <= ch <= "\udfff" for ch in text)
+
+
 class MessageSchema(Schema):
     """A plain acknowledgement with a translated message."""
 
@@ -35,24 +54,24 @@ class CsrfSchema(Schema):
 
 
 class RegisterSchema(StrictSchema):
-    full_name = fields.String(required=True)
-    email = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    full_name = Text(required=True)
+    email = Text(required=True)
+    password = Text(required=True, load_only=True)
     birth_date = fields.Date(required=True)
-    nationality = fields.String(required=True)
-    phone = fields.String(load_default=None, allow_none=True)
+    nationality = Text(required=True)
+    phone = Text(load_default=None, allow_none=True)
     accepts_privacy_notice = fields.Boolean(required=True)
-    locale = fields.String(load_default="vi")
+    locale = Text(load_default="vi")
 
 
 class VerifySchema(StrictSchema):
-    email = fields.String(required=True)
-    code = fields.String(required=True)
+    email = Text(required=True)
+    code = Text(required=True)
 
 
 class LoginSchema(StrictSchema):
-    email = fields.String(required=True)
-    password = fields.String(required=True, load_only=True)
+    email = Text(required=True)
+    password = Text(required=True, load_only=True)
     remember = fields.Boolean(load_default=False)
 
 
@@ -64,7 +83,9 @@ class MeSchema(Schema):
     phone = fields.String(allow_none=True)
     locale = fields.String()
     is_verified = fields.Boolean()
-    roles = fields.Function(lambda user: sorted(user.role_names), metadata={"type": "array", "items": {"type": "string"}})
+    roles = fields.Function(
+        lambda user: sorted(user.role_names), metadata={"type": "array", "items": {"type": "string"}}
+    )
 
 
 class CategorySchema(Schema):

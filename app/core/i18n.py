@@ -48,7 +48,8 @@ def format_local_datetime(moment: datetime | None, tz_name: str) -> str:
         return ""
     local = to_local(moment, tz_name)
     locale = current_locale()
-    return f"{format_date(local, 'long', locale=locale)} {format_time(local, 'short', tzinfo=local.tzinfo, locale=locale)}"
+    day = format_date(local, "long", locale=locale)
+    return f"{day} {format_time(local, 'short', tzinfo=local.tzinfo, locale=locale)}"
 
 
 def format_local_deadline(moment: datetime | None, tz_name: str) -> str:
