@@ -12,7 +12,7 @@ import threading
 from datetime import date
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import event, text
 from werkzeug.security import generate_password_hash
 from werkzeug.serving import make_server
 
@@ -186,3 +186,33 @@ def live_server(app):
     server = LiveServer(app).start()
     yield server
     server.stop()
+
+
+class QueryCounter:
+    """Counts SQL statements run on the app's engine while active."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.statements: list[str] = []
+
+    def _record(self, conn, cursor, statement, parameters, context, executemany):
+        self.statements.append(statement)
+
+    def __enter__(self) -> QueryCounter:
+        event.listen(self.engine, "before_cursor_execute", self._record)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._record)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+
+@pytest.fixture
+def count_queries(app):
+    """A context manager counting the SQL statements a block runs."""
+    with app.app_context():
+        engine = db.engine
+    return lambda: QueryCounter(engine)

@@ -15,7 +15,7 @@ def _email_required() -> InputRequired:
     return InputRequired(message=_l("Enter your email address."))
 
 
-def country_select_choices(pairs: list[tuple[str, str]]) -> list[SelectChoice]:
+def country_select_choices(pairs: tuple[tuple[str, str], ...]) -> list[SelectChoice]:
     """Country (code, name) pairs as select options."""
     return [SelectChoice(code, name) for code, name in pairs]
 

@@ -134,9 +134,10 @@ def country_codes() -> frozenset[str]:
     )
 
 
-def country_choices(locale: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=8)
+def country_choices(locale: str) -> tuple[tuple[str, str], ...]:
     """(code, name) pairs in the given language, Viet Nam first, then alphabetical."""
     names = Locale.parse(locale).territories
     codes = country_codes()
     pairs = sorted(((c, names.get(c, c)) for c in codes if c != "VN"), key=lambda p: p[1])
-    return [("VN", names.get("VN", "Vietnam")), *pairs]
+    return (("VN", names.get("VN", "Vietnam")), *pairs)

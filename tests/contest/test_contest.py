@@ -198,3 +198,21 @@ def test_staff_membership_is_unique_per_contest_user_and_role(app_ctx, make_user
     db.session.add(StaffMembership(contest=contest, user_id=user.id, role=StaffRole.JURY))
     with pytest.raises(IntegrityError):
         db.session.flush()
+
+
+def test_landing_page_query_count_does_not_grow_with_categories(app, client, seeded_contest, count_queries):
+    client.get("/")
+    with count_queries() as baseline:
+        client.get("/")
+    with app.app_context():
+        contest = db.session.scalar(select(Contest))
+        for n in range(5):
+            contest.categories.append(
+                Category(slug=f"extra{n}", code_letter=f"X{n}", name_vi=f"Mục {n}", name_en=f"Extra {n}",
+                         media_type=MediaType.PHOTO, allows_single_photo=True, allowed_formats=["jpeg"])
+            )
+        db.session.commit()
+    with count_queries() as more:
+        client.get("/")
+    assert baseline.count <= 4
+    assert more.count == baseline.count
