@@ -62,6 +62,8 @@ class ProfileChanges:
 def find_user_by_email(email: str) -> User | None:
     """The account whose canonical email matches, whatever its case, dots or +tag."""
     canonical = rules.canonical_email(email)
+    if "\x00" in canonical:  # PostgreSQL text cannot hold NUL; no account can match it
+        return None
     return db.session.scalar(select(User).where(User.email_canonical == canonical))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -19,6 +20,7 @@ class ContestNotFound(DomainError):
 
     status_code = 404
     code = "contest_not_found"
+    default_message = _l("This contest does not exist or is not published yet.")
 
 
 def get_current_contest() -> Contest | None:

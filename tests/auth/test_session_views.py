@@ -204,3 +204,10 @@ def test_registration_is_rate_limited(client):
         token = csrf_from(client.get("/auth/register").get_data(as_text=True))
         statuses.append(client.post("/auth/register", data={"csrf_token": token}).status_code)
     assert statuses[:5] == [422] * 5 and statuses[5] == 429
+
+
+def test_login_and_verify_pages_refuse_nul_in_email_without_error(client):
+    for path in ["/auth/login", "/auth/verify", "/auth/forgot-password"]:
+        token = csrf_from(client.get(path).get_data(as_text=True))
+        data = {"email": "a\x00@example.com", "password": "x", "code": "123456", "csrf_token": token}
+        assert client.post(path, data=data).status_code < 500, path
