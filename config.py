@@ -71,6 +71,37 @@ class Config:
         self.RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour")
         self.RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "10 per minute;60 per hour")
 
+        # Media storage (app/storage): files under MEDIA_ROOT, or an S3-compatible bucket.
+        # S3 credentials come from the usual boto3 chain (AWS_ACCESS_KEY_ID, a profile, a role).
+        self.STORAGE_BACKEND = os.environ.get("STORAGE_BACKEND") or "local"  # local | s3 | memory
+        self.MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT") or self.INSTANCE_DIR / "media")
+        self.S3_BUCKET = os.environ.get("S3_BUCKET", "")
+        self.S3_ENDPOINT_URL = os.environ.get("S3_ENDPOINT_URL", "")  # empty for AWS; MinIO/R2 URL otherwise
+        self.S3_REGION = os.environ.get("S3_REGION") or "us-east-1"
+        self.S3_KEY_PREFIX = os.environ.get("S3_KEY_PREFIX", "")
+        self.S3_PUBLIC_BASE_URL = os.environ.get("S3_PUBLIC_BASE_URL", "")  # CDN for immutable derivatives
+
+        # Uploads (tus, through the app): each chunk becomes one storage part.
+        self.UPLOAD_CHUNK_BYTES = _env_int("UPLOAD_CHUNK_BYTES", 8 * 1024 * 1024)
+        self.UPLOAD_MAX_BYTES = _env_int("UPLOAD_MAX_BYTES", 2 * 1024 * 1024 * 1024)
+        self.UPLOAD_EXPIRY_HOURS = _env_int("UPLOAD_EXPIRY_HOURS", 48)
+        self.UPLOAD_TEMP_DIR = os.environ.get("UPLOAD_TEMP_DIR") or None
+        # Largest request body: one chunk plus headroom (forms are far smaller).
+        self.MAX_CONTENT_LENGTH = _env_int("MAX_CHUNK_BYTES", 64 * 1024 * 1024)
+        self.MEDIA_MAX_ATTEMPTS = _env_int("MEDIA_MAX_ATTEMPTS", 4)
+        self.MEDIA_RETRY_BASE_S = float(os.environ.get("MEDIA_RETRY_BASE_S", "30"))
+        self.MEDIA_UNCLAIMED_DAYS = _env_int("MEDIA_UNCLAIMED_DAYS", 30)
+        self.FFMPEG_TIMEOUT_S = float(os.environ.get("FFMPEG_TIMEOUT_S", "1800"))
+        # Set to the internal nginx location that serves MEDIA_ROOT to let nginx send the bytes.
+        self.MEDIA_ACCEL_REDIRECT_PREFIX = os.environ.get("MEDIA_ACCEL_REDIRECT_PREFIX", "")
+
+        # Background jobs: in-process by default, Celery workers on Redis at scale.
+        self.JOBS_BACKEND = os.environ.get("JOBS_BACKEND") or "inprocess"  # inprocess | sync | celery
+        self.JOBS_INPROCESS_WORKERS = _env_int("JOBS_INPROCESS_WORKERS", 2)
+        self.CELERY_BROKER_URL = os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+        # Longer than the longest job, or Redis hands a running job to a second worker.
+        self.JOBS_VISIBILITY_TIMEOUT_S = _env_int("JOBS_VISIBILITY_TIMEOUT_S", 3 * 3600)
+
         # Number of reverse proxies in front of the app whose X-Forwarded-* we trust.
         self.TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 
@@ -131,6 +162,11 @@ class TestConfig(Config):
         # Limits stay on, as in production; the suite resets the counters before each test.
         self.MAIL_SERVER = ""
         self.MAIL_OUTBOX_DIR = self.INSTANCE_DIR / "outbox"
+        self.STORAGE_BACKEND = os.environ.get("TEST_STORAGE_BACKEND") or "local"
+        self.MEDIA_ROOT = self.INSTANCE_DIR / "media"
+        self.JOBS_BACKEND = "sync"  # jobs run right after the commit that queued them
+        self.MEDIA_RETRY_BASE_S = 0.01
+        self.FFMPEG_TIMEOUT_S = 120
 
 
 class ProductionConfig(Config):

@@ -29,6 +29,9 @@ from app.core.i18n import (
 )
 from app.core.security import register_security_headers
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.jobs import init_jobs
+from app.media import bp as media_bp
+from app.storage import storage_from_config
 from config import BASE_DIR, Config, config_from_environment
 
 
@@ -48,7 +51,9 @@ def create_app(config: Config | None = None) -> Flask:
     configure_login(app)
     configure_i18n(app)
     configure_security(app)
+    configure_storage(app)
     register_blueprints(app)
+    init_jobs(app)
     register_error_handlers(app)
     register_template_helpers(app)
     return app
@@ -107,9 +112,15 @@ def configure_security(app: Flask) -> None:
     register_security_headers(app)
 
 
+def configure_storage(app: Flask) -> None:
+    """The storage backend for media, chosen by STORAGE_BACKEND."""
+    app.extensions["storage"] = storage_from_config(app.config)
+
+
 def register_blueprints(app: Flask) -> None:
     """Feature blueprints, the JSON API and CLI groups."""
     app.register_blueprint(core_bp)
+    app.register_blueprint(media_bp, cli_group="media")
     app.register_blueprint(contest_bp, cli_group="contest")
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(users_cli_bp)

@@ -52,7 +52,7 @@ def get_metadata():
 
 def render_portable_type(type_, obj, autogen_context):
     """Write our UTCDateTime as a plain timezone-aware DateTime, so migrations never import app code."""
-    if type_.__class__.__name__ == "UTCDateTime":
+    if type_ == "type" and obj.__class__.__name__ == "UTCDateTime":
         return "sa.DateTime(timezone=True)"
     return False
 

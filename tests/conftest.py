@@ -8,6 +8,7 @@ emptied before each test instead of rolling back (live-server tests need committ
 from __future__ import annotations
 
 import re
+import shutil
 import threading
 from datetime import date
 
@@ -59,6 +60,9 @@ def clean_state(app):
     if outbox_dir.exists():
         for path in outbox_dir.glob("*.json"):
             path.unlink()
+    media_root = app.config["MEDIA_ROOT"]
+    if media_root.exists():
+        shutil.rmtree(media_root)
     limiter.reset()
     yield
 

@@ -142,3 +142,42 @@ class ContestSchema(Schema):
     min_entrant_age = fields.Integer()
     categories = fields.List(fields.Nested(CategorySchema))
     prizes = fields.List(fields.Nested(PrizeSchema))
+
+
+class UploadSchema(Schema):
+    """A resumable upload's progress."""
+
+    id = fields.String()
+    offset = fields.Integer()
+    length = fields.Integer()
+    state = fields.String()
+    asset_id = fields.String(allow_none=True)
+    filename = fields.String()
+    expires_at = fields.DateTime()
+    chunk_size = fields.Integer()
+
+
+class DerivativeSchema(Schema):
+    """One web copy of a media asset."""
+
+    name = fields.String()
+    url = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+    content_type = fields.String()
+
+
+class MediaAssetSchema(Schema):
+    """An uploaded file and where processing stands."""
+
+    id = fields.String()
+    kind = fields.String()
+    state = fields.String()
+    filename = fields.String()
+    message = fields.String(allow_none=True)
+    width = fields.Integer(allow_none=True)
+    height = fields.Integer(allow_none=True)
+    duration_s = fields.Float(allow_none=True)
+    placeholder = fields.String(allow_none=True)
+    derivatives = fields.List(fields.Nested(DerivativeSchema))
+    created_at = fields.DateTime()

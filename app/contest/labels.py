@@ -30,3 +30,11 @@ NEXT_DEADLINE_LABELS = {
 
 MEDIA_TYPE_LABELS = {"photo": _l("Photo"), "video": _l("Video")}
 FORMAT_LABELS = {"jpeg": "JPEG (.jpg)", "png": "PNG", "heic": "HEIC", "mp4": "MP4", "mov": "MOV"}
+
+PROCESSING_STATE_LABELS = {
+    "pending": _l("Waiting to be processed"),
+    "processing": _l("Processing"),
+    "ready": _l("Ready"),
+    "rejected": _l("Refused"),
+    "failed": _l("Processing failed"),
+}

@@ -9,10 +9,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.contest.models import Contest, ContestPhase, ContestStatus
+from app.contest.models import Contest, ContestPhase, ContestStatus, MediaType
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
+from app.media.models import MediaKind
+from app.media.services import MediaRules
 
 
 class ContestNotFound(DomainError):
@@ -101,3 +103,27 @@ def next_deadline(contest: Contest, now: datetime | None = None) -> Milestone | 
     """The next dated step still to come, for a live "closes in 12 days" status."""
     upcoming = [m for m in timeline(contest, now) if not m.is_past]
     return upcoming[0] if upcoming else None
+
+
+class CategoryNotFound(DomainError):
+    """No category with this id in the current contest."""
+
+    status_code = 404
+    code = "category_not_found"
+    default_message = _l("This category does not exist in the current contest.")
+
+
+def media_rules_for_category(category_id: str) -> MediaRules:
+    """The file rules of a category of the current contest, as the media pipeline takes them."""
+    contest = get_current_contest()
+    category = next((c for c in contest.categories if str(c.id) == str(category_id)), None) if contest else None
+    if category is None:
+        raise CategoryNotFound()
+    return MediaRules(
+        kind=MediaKind.VIDEO if category.media_type == MediaType.VIDEO else MediaKind.PHOTO,
+        allowed_formats=list(category.allowed_formats or []),
+        min_bytes=category.min_bytes,
+        max_bytes=category.max_bytes,
+        min_long_edge_px=category.min_long_edge_px,
+        max_video_seconds=category.max_video_seconds,
+    )

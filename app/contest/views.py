@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import render_template
+from flask_login import current_user, login_required
 
 from app.contest import bp, services
 from app.contest.labels import (
@@ -11,9 +12,11 @@ from app.contest.labels import (
     MILESTONE_LABELS,
     NEXT_DEADLINE_LABELS,
     PHASE_LABELS,
+    PROCESSING_STATE_LABELS,
 )
 from app.core.i18n import format_relative
 from app.core.timeutil import utcnow
+from app.media import services as media_services
 
 
 @bp.get("/")
@@ -55,4 +58,17 @@ def _render_landing(contest):
         milestone_labels=MILESTONE_LABELS,
         media_type_labels=MEDIA_TYPE_LABELS,
         format_labels=FORMAT_LABELS,
+    )
+
+
+@bp.get("/my-files")
+@login_required
+def my_files():
+    """The user's uploaded files with the resumable uploader for the current contest."""
+    return render_template(
+        "contest/my_files.html",
+        contest=services.get_current_contest(),
+        assets=media_services.list_assets(current_user),
+        asset_message=media_services.asset_message,
+        state_labels=PROCESSING_STATE_LABELS,
     )
