@@ -164,7 +164,8 @@ class TestConfig(Config):
         self.MAIL_OUTBOX_DIR = self.INSTANCE_DIR / "outbox"
         self.STORAGE_BACKEND = os.environ.get("TEST_STORAGE_BACKEND") or "local"
         self.MEDIA_ROOT = self.INSTANCE_DIR / "media"
-        self.JOBS_BACKEND = "sync"  # jobs run right after the commit that queued them
+        # Jobs run right after the commit that queued them, unless a test starts real workers.
+        self.JOBS_BACKEND = os.environ.get("TEST_JOBS_BACKEND") or "sync"
         self.MEDIA_RETRY_BASE_S = 0.01
         self.FFMPEG_TIMEOUT_S = 120
 

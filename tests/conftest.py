@@ -26,6 +26,8 @@ from app.core.timeutil import utcnow
 from app.extensions import db, limiter
 from config import TestConfig
 
+pytest_plugins = ["tests.s3_fixtures"]
+
 DEFAULT_PASSWORD = "hoa sen nở trên đầm 2025"
 
 

@@ -41,6 +41,8 @@ def init_jobs(app: Flask) -> None:
         backend = CeleryBackend(app)
     elif backend_name in ("inprocess", "sync"):
         backend = InProcessBackend(app, synchronous=backend_name == "sync")
+        if backend_name == "inprocess":
+            app.before_request(backend.recover_once)
     else:
         raise ValueError(f"JOBS_BACKEND must be 'inprocess', 'sync' or 'celery', not {backend_name!r}")
     app.extensions["jobs"] = backend

@@ -26,7 +26,6 @@ class InProcessBackend:
         )
         self._recovered = False
         self._lock = threading.Lock()
-        app.before_request(self._recover_once)
 
     def submit(self, spec: JobSpec, args: tuple, delay_s: float = 0) -> None:
         """Run the job now (synchronous), soon (pool) or after a delay (retry)."""
@@ -50,7 +49,8 @@ class InProcessBackend:
             except Exception:
                 self.app.logger.exception("job %s%r crashed", spec.name, args)
 
-    def _recover_once(self) -> None:
+    def recover_once(self) -> None:
+        """Recover unfinished work the first time it is called (hooked to the first request)."""
         if self._recovered:
             return
         with self._lock:
