@@ -1,6 +1,8 @@
-"""Run every benchmark: python -m bench."""
+"""Run every benchmark: python -m bench (several minutes; each module also runs alone)."""
 
-from bench import pages
+from bench import pages, photo_derivatives, transcode, upload
 
 if __name__ == "__main__":
-    pages.main()
+    for module in (pages, photo_derivatives, transcode, upload):
+        print(f"\n== {module.__name__} ==")
+        module.main()

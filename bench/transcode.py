@@ -44,7 +44,12 @@ def timed(action: Callable[[], object]) -> float:
 
 
 def main() -> None:
-    work = Path(tempfile.mkdtemp(prefix="bench-transcode-"))
+    with tempfile.TemporaryDirectory(prefix="bench-transcode-") as work:
+        run(Path(work))
+
+
+def run(work: Path) -> None:
+    """Make the clip in `work`, then time both variants there and print the table."""
     clip = work / "clip.mp4"
     print(f"generating {CLIP_SECONDS} s {CLIP_SIZE} clip: {timed(lambda: make_clip(clip)):.1f} s")
     info = probe_video(clip)

@@ -9,8 +9,6 @@ processing job once the last chunk has arrived.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 import unicodedata
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
@@ -30,9 +28,9 @@ from app.media.models import MediaAsset, MediaKind, ProcessingState, StoredFile,
 from app.media.rejections import MediaRejected
 from app.media.sniff import SNIFF_BYTES, compatible, sniff_format
 from app.storage import Storage, new_key
-from app.storage.base import MIN_PART_SIZE, StorageUnavailable
+from app.storage.base import MIN_PART_SIZE, IncompletePart, StorageUnavailable
 
-COPY_BUFFER = 1024 * 1024
+COPY_BUFFER = 4 * 1024 * 1024
 FILENAME_MAX = 255
 
 
@@ -202,15 +200,18 @@ def claim_chunk(upload: Upload, offset: int, length: int) -> None:
 def store_chunk(upload: Upload, stream: BinaryIO, length: int) -> Upload:
     """Store one claimed chunk as the next part; completes the upload on the last chunk.
 
-    The body is copied to a temporary file first (never into memory) so that storage
-    gets a whole part or nothing: a dropped connection leaves the offset unchanged.
+    Storage gets a whole part or nothing: a dropped connection leaves the offset unchanged.
+    The first bytes of the file are checked before anything is kept.
     """
+    reader = FirstBytesCheck(stream, upload) if upload.received_bytes == 0 else stream
+    part_number = len(upload.parts) + 1
     try:
-        with tempfile.TemporaryDirectory(prefix="chunk-", dir=current_app.config.get("UPLOAD_TEMP_DIR")) as tmp:
-            path = Path(tmp) / "part"
-            _receive_to_file(upload, stream, length, path)
-            part_number = len(upload.parts) + 1
-            etag = current_storage().put_part(upload.storage_key, upload.storage_upload_id, part_number, path)
+        etag = current_storage().put_part_stream(
+            upload.storage_key, upload.storage_upload_id, part_number, reader, length
+        )
+    except IncompletePart as error:
+        _release(upload)
+        raise IncompleteChunk() from error
     except StorageUnavailable as error:
         _release(upload)
         raise StorageDown() from error
@@ -228,25 +229,26 @@ def store_chunk(upload: Upload, stream: BinaryIO, length: int) -> Upload:
     return upload
 
 
+class FirstBytesCheck:
+    """A stream wrapper that refuses the upload if its first bytes are not an allowed format."""
+
+    def __init__(self, stream: BinaryIO, upload: Upload) -> None:
+        self._stream = stream
+        self._upload = upload
+        self._checked = False
+
+    def read(self, size: int = -1) -> bytes:
+        """Read from the wrapped stream, checking the very first block."""
+        block = self._stream.read(size)
+        if not self._checked and block:
+            self._checked = True
+            _check_first_bytes(self._upload, block[:SNIFF_BYTES])
+        return block
+
+
 def _release(upload: Upload) -> None:
     upload.lease_until = None
     db.session.flush()
-
-
-def _receive_to_file(upload: Upload, stream: BinaryIO, length: int, path: Path) -> None:
-    """Copy exactly `length` bytes; check the first bytes look like an allowed format."""
-    received = 0
-    with open(path, "wb") as out:
-        while received < length:
-            block = stream.read(min(COPY_BUFFER, length - received))
-            if not block:
-                raise IncompleteChunk()
-            if received == 0 and upload.received_bytes == 0:
-                _check_first_bytes(upload, block[:SNIFF_BYTES])
-            out.write(block)
-            received += len(block)
-        out.flush()
-        os.fsync(out.fileno())
 
 
 def _check_first_bytes(upload: Upload, head: bytes) -> None:

@@ -7,8 +7,12 @@ file name; every backend still refuses keys that could escape their folder or bu
 from __future__ import annotations
 
 import hashlib
+import os
 import re
+import tempfile
 import unicodedata
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,7 +22,7 @@ from urllib.parse import quote
 # Every multipart part except the last must be at least this big (the S3 rule, kept by all backends).
 MIN_PART_SIZE = 5 * 1024 * 1024
 # Bytes read at a time when hashing or copying.
-CHUNK_SIZE = 1024 * 1024
+CHUNK_SIZE = 4 * 1024 * 1024
 # The longest key S3 accepts, in UTF-8 bytes.
 MAX_KEY_LENGTH = 1024
 # Cache-Control for derivatives: their key changes whenever their bytes do.
@@ -39,6 +43,10 @@ class StorageUnavailable(StorageError):
 
 class ObjectNotFound(StorageError):
     """No object (or multipart upload) with that key or id."""
+
+
+class IncompletePart(StorageError):
+    """The stream ended before the announced part length: nothing of the part was kept."""
 
 
 class InvalidKey(StorageError, ValueError):
@@ -121,6 +129,10 @@ class Storage(Protocol):
         """Store part part_number (1, 2, ... in order) from a local file and return its etag."""
         ...
 
+    def put_part_stream(self, key: str, upload_id: str, part_number: int, stream: BinaryIO, length: int) -> str:
+        """Store the next part from a stream of exactly `length` bytes (IncompletePart if it ends early)."""
+        ...
+
     def complete_multipart(
         self, key: str, upload_id: str, parts: list[tuple[int, str]], sha256: str | None = None
     ) -> StoredObject:
@@ -192,3 +204,32 @@ def content_disposition(download_name: str, disposition: str = "attachment") -> 
     """A Content-Disposition value with an ASCII filename and an RFC 5987 UTF-8 filename*."""
     encoded = quote(download_name, safe="")
     return f"{disposition}; filename=\"{ascii_filename(download_name)}\"; filename*=UTF-8''{encoded}"
+
+
+@contextmanager
+def spooled_part(stream: BinaryIO, length: int, directory: str | None = None) -> Iterator[Path]:
+    """Copy exactly `length` bytes of a stream to a temporary file, removed afterwards.
+
+    Backends that need a whole, seekable body (S3 retries a part from its start) use this.
+    """
+    handle, name = tempfile.mkstemp(prefix="part-", dir=directory)
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as out:
+            copy_exact(stream, out, length)
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def copy_exact(stream: BinaryIO, out: BinaryIO, length: int, on_block=None) -> None:
+    """Copy exactly `length` bytes; IncompletePart if the stream ends first."""
+    remaining = length
+    while remaining:
+        block = stream.read(min(CHUNK_SIZE, remaining))
+        if not block:
+            raise IncompletePart(f"stream ended {remaining} bytes early")
+        if on_block is not None:
+            on_block(block)
+        out.write(block)
+        remaining -= len(block)

@@ -26,6 +26,7 @@ from app.storage.base import (
     check_older_than,
     check_part_sizes,
     check_sha256,
+    spooled_part,
 )
 
 
@@ -119,6 +120,11 @@ class MemoryStorage:
                 raise StorageError(f"expected part {len(parts) + 1}, got part {part_number}")
             parts.append((part_number, etag, data))
         return etag
+
+    def put_part_stream(self, key: str, upload_id: str, part_number: int, stream: BinaryIO, length: int) -> str:
+        """Spool the part to a temporary file (a whole body the client can resend), then store it."""
+        with spooled_part(stream, length) as path:
+            return self.put_part(key, upload_id, part_number, path)
 
     def complete_multipart(
         self, key: str, upload_id: str, parts: list[tuple[int, str]], sha256: str | None = None

@@ -34,6 +34,7 @@ from app.storage.base import (
     check_sha256,
     content_disposition,
     hash_file,
+    spooled_part,
 )
 
 CONNECT_TIMEOUT_S = 5
@@ -175,6 +176,11 @@ class S3Storage:
                 Bucket=self.bucket, Key=full_key, UploadId=upload_id, PartNumber=part_number, Body=body
             )
         return response["ETag"]
+
+    def put_part_stream(self, key: str, upload_id: str, part_number: int, stream: BinaryIO, length: int) -> str:
+        """Spool the part to a temporary file (a whole body the client can resend), then store it."""
+        with spooled_part(stream, length) as path:
+            return self.put_part(key, upload_id, part_number, path)
 
     def complete_multipart(
         self, key: str, upload_id: str, parts: list[tuple[int, str]], sha256: str | None = None
