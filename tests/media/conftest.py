@@ -1,7 +1,4 @@
-"""Image-making fixtures for the media tests: every picture is generated with Pillow.
-
-Fixtures here are for images only and are all named image_*.
-"""
+"""Media test fixtures: generated images (image_*), and a category plus a tus client for uploads."""
 
 from __future__ import annotations
 
@@ -12,8 +9,12 @@ from pathlib import Path
 import pytest
 from PIL import ExifTags, Image
 from PIL.TiffImagePlugin import IFDRational
+from sqlalchemy import select
 
+from app.contest.models import Category
+from app.extensions import db
 from app.media.images import ImageRules
+from tests.media.uploads import TusClient
 
 
 def _pattern(size: tuple[int, int], mode: str = "RGB") -> Image.Image:
@@ -160,3 +161,23 @@ def image_heic(tmp_path):
         return path
 
     return make
+
+
+@pytest.fixture
+def photo_category(app, seeded_contest):
+    """The seeded photo category with rules small enough for fast tests."""
+    with app.app_context():
+        category = db.session.scalar(select(Category).where(Category.slug == "photo"))
+        category.min_long_edge_px = 600
+        category.min_bytes = None
+        category.max_bytes = 12 * 1024 * 1024
+        db.session.commit()
+        return category.id
+
+
+@pytest.fixture
+def tus(client, auth, make_user):
+    """A logged-in, verified entrant's tus client."""
+    make_user(email="an@example.com")
+    auth.login("an@example.com")
+    return TusClient(client)

@@ -16,14 +16,14 @@ from app.media import images, services
 from app.media.models import MediaAsset, ProcessingState, StoredFile, Upload, UploadState
 from app.media.rejections import ProcessingFailed
 from app.media.tasks import process_asset
-from tests.media.test_upload_api import jpeg_bytes, photo_category, tus  # noqa: F401  (fixtures)
+from tests.media.uploads import jpeg_bytes
 
 
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
 
-def test_sweep_aborts_expired_uploads_and_frees_their_parts(app, tus, photo_category, runner):  # noqa: F811
+def test_sweep_aborts_expired_uploads_and_frees_their_parts(app, tus, photo_category, runner):
     data = jpeg_bytes(2600, 2000, quality=98)
     location = tus.create(len(data), photo_category).headers["Location"]
     tus.patch(location, 0, data[: 5 * 1024 * 1024])
@@ -38,7 +38,7 @@ def test_sweep_aborts_expired_uploads_and_frees_their_parts(app, tus, photo_cate
     assert tus.patch(location, 5 * 1024 * 1024, data[5 * 1024 * 1024 :]).status_code == 404
 
 
-def test_sweep_deletes_unclaimed_assets_with_their_files(app, tmp_path, tus, photo_category):  # noqa: F811
+def test_sweep_deletes_unclaimed_assets_with_their_files(app, tmp_path, tus, photo_category):
     path = tmp_path / "a.jpg"
     path.write_bytes(jpeg_bytes(800, 600))
     tus.upload(path, photo_category)
@@ -54,7 +54,7 @@ def test_sweep_deletes_unclaimed_assets_with_their_files(app, tmp_path, tus, pho
     assert not [p for p in app.config["MEDIA_ROOT"].rglob("*") if p.is_file() and ".multipart" not in p.parts]
 
 
-def test_failed_processing_is_retried_then_reported_and_cli_reprocesses(app, tmp_path, tus, photo_category, runner,  # noqa: F811
+def test_failed_processing_is_retried_then_reported_and_cli_reprocesses(app, tmp_path, tus, photo_category, runner,
                                                                        monkeypatch):
     def broken(*_args, **_kwargs):
         raise ProcessingFailed("pillow_crashed", "simulated")
@@ -83,7 +83,7 @@ def test_failed_processing_is_retried_then_reported_and_cli_reprocesses(app, tmp
         assert db.session.get(MediaAsset, status["asset_id"]).state == ProcessingState.READY
 
 
-def test_pending_work_is_recovered_after_a_restart(app, tmp_path, tus, photo_category):  # noqa: F811
+def test_pending_work_is_recovered_after_a_restart(app, tmp_path, tus, photo_category):
     path = tmp_path / "a.jpg"
     path.write_bytes(jpeg_bytes(800, 600))
     status = tus.upload(path, photo_category)
@@ -96,7 +96,7 @@ def test_pending_work_is_recovered_after_a_restart(app, tmp_path, tus, photo_cat
         assert db.session.get(MediaAsset, status["asset_id"]).state == ProcessingState.READY
 
 
-def test_derivatives_can_be_sent_by_the_proxy(app, tmp_path, tus, photo_category, monkeypatch):  # noqa: F811
+def test_derivatives_can_be_sent_by_the_proxy(app, tmp_path, tus, photo_category, monkeypatch):
     path = tmp_path / "a.jpg"
     path.write_bytes(jpeg_bytes(800, 600))
     status = tus.upload(path, photo_category)

@@ -4,40 +4,12 @@ from __future__ import annotations
 
 import io
 
-import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
-from app.contest.models import Category
 from app.extensions import db
 from app.media.models import Derivative, MediaAsset, ProcessingState, StoredFile, Upload, UploadState
-from tests.media.uploads import TusClient
-
-
-def jpeg_bytes(width: int, height: int, quality: int = 90) -> bytes:
-    image = Image.effect_noise((width, height), 40).convert("RGB")
-    buffer = io.BytesIO()
-    image.save(buffer, "JPEG", quality=quality)
-    return buffer.getvalue()
-
-
-@pytest.fixture
-def photo_category(app, seeded_contest):
-    """The seeded photo category with rules small enough for fast tests."""
-    with app.app_context():
-        category = db.session.scalar(select(Category).where(Category.slug == "photo"))
-        category.min_long_edge_px = 600
-        category.min_bytes = None
-        category.max_bytes = 12 * 1024 * 1024
-        db.session.commit()
-        return category.id
-
-
-@pytest.fixture
-def tus(client, auth, make_user):
-    make_user(email="an@example.com")
-    auth.login("an@example.com")
-    return TusClient(client)
+from tests.media.uploads import jpeg_bytes
 
 
 def count(app, model) -> int:

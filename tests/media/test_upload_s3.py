@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from app.extensions import db
 from app.media.models import MediaAsset, ProcessingState, StoredFile, Upload
 from app.storage.s3 import S3Storage
-from tests.media.test_upload_api import jpeg_bytes, photo_category, tus  # noqa: F401  (fixtures)
+from tests.media.uploads import jpeg_bytes
 
 pytestmark = pytest.mark.usefixtures("aws_credentials")
 
@@ -39,7 +39,8 @@ def test_upload_to_s3_makes_presigned_derivatives(app, tmp_path, tus, photo_cate
         asset = db.session.get(MediaAsset, status["asset_id"])
         assert asset.state == ProcessingState.READY, asset.failure_detail
         original_key = asset.original.key
-    assert s3_client.head_object(Bucket=s3_bucket, Key=f"contest-media/{original_key}")["ContentLength"] == path.stat().st_size
+    head = s3_client.head_object(Bucket=s3_bucket, Key=f"contest-media/{original_key}")
+    assert head["ContentLength"] == path.stat().st_size
     media = tus.client.get(f"/api/v1/media/{status['asset_id']}").get_json()
     card = next(d for d in media["derivatives"] if d["name"] == "social.jpg")
     redirect = tus.client.get(card["url"])

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import base64
+import io
 from pathlib import Path
+
+from PIL import Image
 
 TUS = {"Tus-Resumable": "1.0.0"}
 
@@ -49,3 +52,10 @@ class TusClient:
             assert response.status_code == 204, response.get_json()
             offset = int(response.headers["Upload-Offset"])
         return self.client.get(location).get_json()
+
+
+def jpeg_bytes(width: int, height: int, quality: int = 90) -> bytes:
+    image = Image.effect_noise((width, height), 40).convert("RGB")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", quality=quality)
+    return buffer.getvalue()
