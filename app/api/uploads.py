@@ -25,7 +25,7 @@ from app.contest.services import media_rules_for_category
 from app.core.errors import ValidationFailed
 from app.extensions import db
 from app.media import services
-from app.media.models import Upload
+from app.media.models import Upload, UploadState
 
 TUS_VERSION = "1.0.0"
 TUS_EXTENSIONS = "creation,termination,expiration"
@@ -139,6 +139,8 @@ def create_upload():
 def upload_offset(upload_id: str):
     """How many bytes the server holds, so a client resumes from there."""
     upload = services.get_upload(upload_id, current_user)
+    if upload.state == UploadState.ABORTED:
+        raise services.UploadNotFound()
     return "", 200, _tus_headers(upload)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from flask import current_app
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 
 from app.auth.models import User
@@ -50,6 +51,7 @@ class UploadNotFound(DomainError):
 
     status_code = 404
     code = "upload_not_found"
+    default_message = _l("This upload does not exist or was cancelled.")
 
 
 class UploadConflict(DomainError):
@@ -57,6 +59,9 @@ class UploadConflict(DomainError):
 
     status_code = 409
     code = "upload_conflict"
+    default_message = _l(
+        "This part of the file is already being received or was received already. Ask where to continue."
+    )
 
 
 class ChunkTooSmall(DomainError):
@@ -64,6 +69,7 @@ class ChunkTooSmall(DomainError):
 
     status_code = 400
     code = "chunk_too_small"
+    default_message = _l("Each part of the file except the last must be at least 5 MB.")
 
 
 class IncompleteChunk(DomainError):
@@ -71,6 +77,7 @@ class IncompleteChunk(DomainError):
 
     status_code = 400
     code = "incomplete_chunk"
+    default_message = _l("The connection dropped before this part of the file arrived. Send it again.")
 
 
 class StorageDown(DomainError):
@@ -215,7 +222,9 @@ def store_chunk(upload: Upload, stream: BinaryIO, length: int) -> Upload:
     except StorageUnavailable as error:
         _release(upload)
         raise StorageDown() from error
-    except DomainError:
+    except Exception:
+        # Refusals, and a client that went away mid-body (werkzeug's ClientDisconnected):
+        # the chunk is not kept and the next attempt must not wait for the lease to expire.
         _release(upload)
         raise
     upload.parts = [*upload.parts, [part_number, etag, length]]

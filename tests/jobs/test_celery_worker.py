@@ -132,7 +132,8 @@ def derivative_count(app, asset_id: str) -> int:
 def test_celery_worker_processes_a_photo(app, make_user, start_worker, broker, monkeypatch, tmp_path):
     source = tmp_path / "photo.jpg"
     Image.effect_noise((1200, 900), 30).convert("RGB").save(source, quality=90)
-    asset_id = make_asset(app, make_user, MediaKind.PHOTO, source, MediaRules(kind=MediaKind.PHOTO, allowed_formats=["jpeg"]))
+    rules = MediaRules(kind=MediaKind.PHOTO, allowed_formats=["jpeg"])
+    asset_id = make_asset(app, make_user, MediaKind.PHOTO, source, rules)
     start_worker()
     submit(app, PHOTO_JOB, asset_id, monkeypatch, broker)
     asset = wait_for(app, asset_id, {ProcessingState.READY, ProcessingState.FAILED, ProcessingState.REJECTED}, 90)

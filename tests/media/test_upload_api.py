@@ -120,3 +120,27 @@ def test_terminate_upload_frees_storage(app, tus, photo_category):
     tus.patch(location, 0, data[: 5 * 1024 * 1024])
     assert tus.client.delete(location, headers=tus.headers()).status_code == 204
     assert not list((app.config["MEDIA_ROOT"] / ".multipart").glob("*.part"))
+
+
+def test_dropped_connection_mid_chunk_releases_the_chunk_at_once(app, tus, photo_category):
+    """A client that goes away mid-body must be able to resend the chunk right away."""
+    data = jpeg_bytes(2600, 2000, quality=98)
+    location = tus.create(len(data), photo_category).headers["Location"]
+    first = data[: 5 * 1024 * 1024]
+    truncated = tus.client.patch(
+        location,
+        input_stream=io.BytesIO(first[:1024 * 1024]),
+        headers=tus.headers(**{"Upload-Offset": "0", "Content-Type": "application/offset+octet-stream",
+                               "Content-Length": str(len(first))}),
+    )
+    assert truncated.status_code == 400
+    with app.app_context():
+        assert db.session.scalar(select(Upload)).lease_until is None
+    assert tus.patch(location, 0, first).status_code == 204
+
+
+def test_head_of_a_cancelled_upload_is_not_found(tus, photo_category):
+    data = jpeg_bytes(800, 600)
+    location = tus.create(len(data), photo_category).headers["Location"]
+    tus.client.delete(location, headers=tus.headers())
+    assert tus.client.head(location, headers=tus.headers()).status_code == 404
