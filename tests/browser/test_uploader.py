@@ -1,4 +1,4 @@
-"""The resumable uploader of "My files" (static/js/uploader.js) in a real phone-sized browser.
+"""The resumable uploader of "My files" (static/js/uploader/) in a real phone-sized browser.
 
 Files are made for the test (Pillow JPEGs, a two-second MP4 from ffmpeg) and go through the
 real tus API, storage and processing (jobs run synchronously in tests). Network trouble is
