@@ -98,6 +98,7 @@ def start_server(env: dict[str, str], port: int, target: str = "wsgi:app") -> su
             return server
         except requests.RequestException:
             time.sleep(0.1)
+    os.killpg(server.pid, signal.SIGTERM)
     raise RuntimeError("gunicorn did not start")
 
 
