@@ -392,3 +392,18 @@ def test_pause_in_the_middle_of_a_chunk_then_resume_finishes(
         expect(item).to_have_attribute("data-state", "ready", timeout=10_000)
     finally:
         context.close()
+
+
+@pytest.mark.parametrize(
+    ("sent_mib", "seconds", "next_mib"),
+    [(8, 0.1, 48), (8, 60, 5), (8, 8, 15), (8, 0, 8)],
+)
+def test_chunk_size_adapts_to_the_connection(page, sent_mib, seconds, next_mib):
+    """Fast lines get big chunks (less overhead), slow phones small ones (a drop loses little)."""
+    page.goto("/privacy")
+    size = page.evaluate(
+        "([sent, seconds]) => import('/static/js/uploader/tus.js')"
+        ".then((tus) => tus.nextChunkSize(sent * 1048576, seconds) / 1048576)",
+        [sent_mib, seconds],
+    )
+    assert size == next_mib

@@ -6,7 +6,7 @@
 
 import { BadToken, Gone, Refusal, Retry, Stopped } from "./errors.js";
 import { fill } from "./messages.js";
-import { backoffSeconds, chunkSizeOf } from "./tus.js";
+import { backoffSeconds, chunkSizeOf, nextChunkSize } from "./tus.js";
 
 /** Send the file until it is complete (true), or refused, paused or cancelled (false). */
 export async function sendFile(upload, run) {
@@ -145,10 +145,12 @@ async function sync(upload) {
 async function sendChunk(upload) {
   const start = upload.offset;
   const end = Math.min(start + upload.chunkSize, upload.file.size);
+  const startedAt = performance.now();
   const stored = await upload.context.tus.patch(upload, upload.url, upload.file, start, end, (bytes) =>
     upload.progress(start + bytes)
   );
   if (stored) {
+    upload.chunkSize = nextChunkSize(end - start, (performance.now() - startedAt) / 1000);
     upload.offset = stored.offset;
     upload.attempt = 0;
     upload.progress(upload.offset, true);

@@ -24,6 +24,22 @@ export function chunkSizeOf(data) {
   return Number.isFinite(size) && size >= MIN_CHUNK ? size : DEFAULT_CHUNK;
 }
 
+const MAX_CHUNK = 48 * MB; // the server refuses request bodies above 64 MiB
+const TARGET_CHUNK_SECONDS = 15;
+
+/**
+ * The next chunk's size from how fast the last one went: about 15 s of sending, between
+ * 5 and 48 MiB. A phone on a slow network keeps small chunks (a drop loses little); a fast
+ * line gets big ones (fewer requests, less overhead per byte).
+ */
+export function nextChunkSize(sentBytes, seconds) {
+  if (!(seconds > 0) || !(sentBytes > 0)) {
+    return DEFAULT_CHUNK;
+  }
+  const wanted = (sentBytes / seconds) * TARGET_CHUNK_SECONDS;
+  return Math.round(Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, wanted)) / MB) * MB;
+}
+
 /** Base64 of the text's UTF-8 bytes, as Upload-Metadata wants its values (btoa alone takes Latin-1). */
 function base64(text) {
   const bytes = new TextEncoder().encode(String(text));
