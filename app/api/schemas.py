@@ -89,6 +89,7 @@ class MeSchema(Schema):
 
 
 class CategorySchema(Schema):
+    id = fields.Integer(metadata={"description": "Pass as 'category' in an upload's Upload-Metadata."})
     slug = fields.String()
     code_letter = fields.String()
     name_vi = fields.String()
