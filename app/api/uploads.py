@@ -16,6 +16,7 @@ import base64
 import binascii
 
 from flask import current_app, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from flask_smorest import Blueprint
 
@@ -47,18 +48,18 @@ def parse_metadata(header: str) -> dict[str, str]:
         try:
             values[key] = base64.b64decode(encoded, validate=True).decode("utf-8") if encoded else ""
         except (binascii.Error, UnicodeDecodeError) as error:
-            raise _invalid("Upload-Metadata", "Metadata values must be base64-encoded UTF-8.") from error
+            raise _invalid("Upload-Metadata", _l("Metadata values must be base64-encoded UTF-8.")) from error
     return values
 
 
-def _invalid(field: str, message: str) -> ValidationFailed:
+def _invalid(field: str, message) -> ValidationFailed:
     return ValidationFailed({field: [message]})
 
 
 def _int_header(name: str) -> int:
     raw = request.headers.get(name, "")
     if not raw.isdigit():
-        raise _invalid(name, f"{name} must be a non-negative whole number.")
+        raise _invalid(name, _l("%(header)s must be a non-negative whole number.", header=name))
     return int(raw)
 
 
@@ -121,7 +122,7 @@ def create_upload():
     length = _int_header("Upload-Length")
     metadata = parse_metadata(request.headers.get("Upload-Metadata", ""))
     if not metadata.get("category"):
-        raise _invalid("Upload-Metadata", "Upload-Metadata must name the category (key 'category').")
+        raise _invalid("Upload-Metadata", _l("Upload-Metadata must name the category (key 'category')."))
     rules = media_rules_for_category(metadata["category"])
     upload = services.start_upload(
         current_user, metadata.get("filename", ""), metadata.get("filetype", ""), length, rules
@@ -181,11 +182,11 @@ def append_chunk(upload_id: str):
     """
     upload = services.get_upload(upload_id, current_user)
     if request.mimetype != "application/offset+octet-stream":
-        raise _invalid("Content-Type", "Content-Type must be application/offset+octet-stream.")
+        raise _invalid("Content-Type", _l("Content-Type must be application/offset+octet-stream."))
     offset = _int_header("Upload-Offset")
     length = request.content_length
     if length is None:
-        raise _invalid("Content-Length", "Content-Length is required.")
+        raise _invalid("Content-Length", _l("Content-Length is required."))
     services.claim_chunk(upload, offset, length)
     db.session.commit()
     try:
