@@ -28,6 +28,7 @@ from app.core.i18n import (
     select_locale,
 )
 from app.core.security import register_security_headers
+from app.entries import bp as entries_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.jobs import init_jobs
 from app.media import bp as media_bp
@@ -126,6 +127,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(media_bp, cli_group="media")
     app.register_blueprint(contest_bp, cli_group="contest")
     app.register_blueprint(auth_bp, url_prefix="/auth")
+    app.register_blueprint(entries_bp)
     app.register_blueprint(users_cli_bp)
     api.init_api(app)
 

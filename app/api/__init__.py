@@ -9,7 +9,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from app.api import auth, contests, docs, media, uploads
+from app.api import auth, contests, docs, entries, media, uploads
 from app.api.schemas import ApiErrorSchema
 
 
@@ -40,7 +40,7 @@ def init_api(app: Flask) -> ContestApi:
     api.spec.components.security_scheme(
         "session", {"type": "apiKey", "in": "cookie", "name": "session"}
     )
-    for blueprint in (contests.blp, auth.blp, auth.me_blp, uploads.blp, media.blp):
+    for blueprint in (contests.blp, auth.blp, auth.me_blp, uploads.blp, media.blp, entries.blp):
         api.register_blueprint(blueprint, url_prefix=f"/api/v1{blueprint.url_prefix or ''}")
     app.register_blueprint(docs.bp)
     return api

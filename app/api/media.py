@@ -27,6 +27,7 @@ def asset_view(asset: MediaAsset) -> dict:
         "height": asset.height,
         "duration_s": asset.duration_s,
         "placeholder": asset.placeholder,
+        "captured_on": asset.captured_on,
         "created_at": asset.created_at,
         "derivatives": [
             {

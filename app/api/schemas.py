@@ -180,5 +180,55 @@ class MediaAssetSchema(Schema):
     height = fields.Integer(allow_none=True)
     duration_s = fields.Float(allow_none=True)
     placeholder = fields.String(allow_none=True)
+    captured_on = fields.Date(
+        allow_none=True, metadata={"description": "The day the photo was taken, from its EXIF, if known."}
+    )
     derivatives = fields.List(fields.Nested(DerivativeSchema))
     created_at = fields.DateTime()
+
+
+class ThumbnailSchema(Schema):
+    """A small picture to show in lists."""
+
+    url = fields.String()
+    width = fields.Integer()
+    height = fields.Integer()
+
+
+class EntryStepSchema(Schema):
+    """One step of an entry's timeline."""
+
+    key = fields.String(metadata={"description": "uploaded, processing, received, under_review, decision, ..."})
+    state = fields.String(metadata={"description": "done, current, failed or todo"})
+    label = fields.String()
+
+
+class EntryFileSchema(Schema):
+    """One file of an entry and where its processing stands."""
+
+    position = fields.Integer()
+    asset_id = fields.String()
+    filename = fields.String()
+    state = fields.String(metadata={"description": "pending, processing, ready, rejected, failed or problem"})
+    state_label = fields.String()
+    message = fields.String(allow_none=True)
+    caption_vi = fields.String()
+    caption_en = fields.String()
+
+
+class EntrySchema(Schema):
+    """One of the caller's entries as its entrant sees it."""
+
+    code = fields.String(metadata={"example": "HNA25-A-0123"})
+    kind = fields.String()
+    status = fields.String()
+    status_label = fields.String()
+    title_vi = fields.String()
+    title_en = fields.String()
+    category = fields.String()
+    needs_attention = fields.Boolean()
+    decision_reason = fields.String(allow_none=True)
+    submitted_at = fields.DateTime()
+    thumbnail = fields.Nested(ThumbnailSchema, allow_none=True)
+    steps = fields.List(fields.Nested(EntryStepSchema))
+    files = fields.List(fields.Nested(EntryFileSchema))

@@ -147,6 +147,9 @@ class Category(db.Model):
             "series_min_photos >= 2 AND series_max_photos >= series_min_photos",
             name="series_bounds_ordered",
         ),
+        CheckConstraint(
+            "series_code_letter IS NULL OR series_code_letter <> code_letter", name="series_letter_distinct"
+        ),
         CheckConstraint("min_long_edge_px IS NULL OR min_long_edge_px > 0", name="min_edge_positive"),
         CheckConstraint("min_bytes IS NULL OR min_bytes >= 0", name="min_bytes_not_negative"),
         CheckConstraint(
@@ -163,6 +166,8 @@ class Category(db.Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
     slug: Mapped[str] = mapped_column(String(40))
     code_letter: Mapped[str] = mapped_column(String(4))
+    # Photo series get their own letter in entry codes (HNA25-B-0007), when set.
+    series_code_letter: Mapped[str | None] = mapped_column(String(4))
     position: Mapped[int] = mapped_column(Integer, default=0)
     name_vi: Mapped[str] = mapped_column(String(120))
     name_en: Mapped[str] = mapped_column(String(120))

@@ -97,6 +97,7 @@ def seed_first_contest() -> tuple[Contest, bool]:
     photo = Category(
         slug="photo",
         code_letter="A",
+        series_code_letter="B",
         position=1,
         name_vi="Ảnh",
         name_en="Photo",

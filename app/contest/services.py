@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from app.contest.models import Contest, ContestPhase, ContestStatus, MediaType
+from app.contest.models import Category, Contest, ContestPhase, ContestStatus, MediaType
 from app.core.errors import DomainError
 from app.core.timeutil import utcnow
 from app.extensions import db
@@ -119,6 +119,11 @@ def media_rules_for_category(category_id: str) -> MediaRules:
     category = next((c for c in contest.categories if str(c.id) == str(category_id)), None) if contest else None
     if category is None:
         raise CategoryNotFound()
+    return category_rules(category)
+
+
+def category_rules(category: Category) -> MediaRules:
+    """A category's file rules, as the media pipeline takes them."""
     return MediaRules(
         kind=MediaKind.VIDEO if category.media_type == MediaType.VIDEO else MediaKind.PHOTO,
         allowed_formats=list(category.allowed_formats or []),

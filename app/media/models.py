@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import enum
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import (
     JSON,
@@ -155,6 +155,15 @@ class MediaAsset(db.Model):
     derivatives: Mapped[list[Derivative]] = relationship(
         back_populates="asset", cascade="all, delete-orphan", order_by="Derivative.name", lazy="selectin"
     )
+
+    @property
+    def captured_on(self) -> date | None:
+        """The day the camera's clock gave for the shot (its own local time), if EXIF has it."""
+        text = (self.exif or {}).get("captured_at") or ""
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            return None
 
     def derivative(self, name: str) -> Derivative | None:
         """The derivative with this name, if processing made one."""

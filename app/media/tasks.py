@@ -23,6 +23,7 @@ from app.media.derivatives import DerivativeFile
 from app.media.models import Derivative, MediaAsset, MediaKind, ProcessingState, StoredFile
 from app.media.rejections import MediaRejected, ProcessingFailed
 from app.media.services import PHOTO_JOB, VIDEO_JOB, MediaRules, current_storage, sha256_of
+from app.media.signals import asset_processed
 from app.storage.base import StorageError
 
 UNFINISHED_STATES = (ProcessingState.PENDING, ProcessingState.PROCESSING)
@@ -92,7 +93,14 @@ def _process_in(asset: MediaAsset, workdir: Path) -> None:
     asset.failure_params = {}
     asset.failure_detail = None
     asset.processed_at = utcnow()
+    _announce(asset)
     db.session.commit()
+
+
+def _announce(asset: MediaAsset) -> None:
+    """Tell subscribers the asset is final, before the commit that makes it so."""
+    db.session.flush()
+    asset_processed.send(asset)
 
 
 def _photo_derivatives(asset: MediaAsset, source: Path, out_dir: Path, rules: MediaRules) -> list[DerivativeFile]:
@@ -163,6 +171,7 @@ def _reject(asset: MediaAsset, rejection: MediaRejected) -> None:
     asset.failure_code = rejection.code
     asset.failure_params = {k: _plain(v) for k, v in rejection.params.items()}
     asset.processed_at = utcnow()
+    _announce(asset)
     db.session.commit()
 
 
@@ -186,5 +195,6 @@ def _fail_or_retry(asset: MediaAsset, error: Exception) -> None:
     asset.state = ProcessingState.FAILED
     asset.failure_code = "processing_failed"
     asset.failure_params = {}
+    _announce(asset)
     db.session.commit()
     current_app.logger.error("asset %s failed after %d attempts: %s", asset.id, asset.attempts, asset.failure_detail)

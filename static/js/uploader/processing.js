@@ -36,7 +36,7 @@ export async function followProcessing(upload, run) {
     }
     const media = response && response.status === 200 ? response.data : null;
     if (media && media.state === "ready") {
-      upload.ready(thumbnailOf(media));
+      upload.ready(thumbnailOf(media), media);
       return;
     }
     if (media && (media.state === "rejected" || media.state === "failed")) {

@@ -69,14 +69,24 @@ export class Upload {
   finish(state, message) {
     this.card.showMessage(message);
     this.setState(state, "", message);
+    if (this.assetId && (state === "rejected" || state === "failed")) {
+      this.tellPage("uploader:refused", { message: message });
+    }
   }
 
   /** Processed: show the thumbnail (if there is one) and say it is ready. */
-  ready(thumb) {
+  ready(thumb, media) {
     if (thumb) {
       this.card.showThumbnail(thumb, this.file.name);
     }
     this.finish("ready", "");
+    this.tellPage("uploader:ready", { thumb: thumb || null, media: media || null });
+  }
+
+  /** Let the page around the uploader (the entry form) follow this file on the server. */
+  tellPage(eventName, detail) {
+    const base = { assetId: this.assetId, name: this.file.name };
+    document.dispatchEvent(new CustomEvent(eventName, { detail: Object.assign(base, detail) }));
   }
 
   isBusy() {
@@ -109,6 +119,7 @@ export class Upload {
     this.setState("uploading");
     if (await sendFile(this, run)) {
       this.context.memory.remove(this.key);
+      this.tellPage("uploader:stored", {});
       followProcessing(this, run); // not awaited: processing needs no sending slot
     }
   }
