@@ -39,3 +39,17 @@ def list_command():
             f"{to_local(contest.submissions_close_at, contest.timezone):%Y-%m-%d %H:%M} {contest.timezone}  "
             f"{contest.name_en}"
         )
+
+
+@bp.cli.command("open-submissions")
+@click.argument("slug")
+@click.option("--days", default=30, show_default=True, help="Days from today until the deadline.")
+def open_submissions_command(slug: str, days: int):
+    """Take entries for a contest from now for DAYS days (to try the platform or rehearse)."""
+    contest = next((c for c in services.list_contests() if c.slug == slug), None)
+    if contest is None:
+        raise click.ClickException(f"No contest {slug!r}. See: flask contest list")
+    services.reschedule_submissions(contest, days)
+    db.session.commit()
+    close = to_local(contest.submissions_close_at, contest.timezone)
+    click.echo(f"{contest.slug} takes entries until {close:%Y-%m-%d %H:%M} {contest.timezone}")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
@@ -11,7 +11,7 @@ from sqlalchemy.orm import selectinload
 
 from app.contest.models import Category, Contest, ContestPhase, ContestStatus, MediaType
 from app.core.errors import DomainError
-from app.core.timeutil import utcnow
+from app.core.timeutil import end_of_local_day, to_local, utcnow
 from app.extensions import db
 from app.media.models import MediaKind
 from app.media.services import MediaRules
@@ -132,3 +132,22 @@ def category_rules(category: Category) -> MediaRules:
         min_long_edge_px=category.min_long_edge_px,
         max_video_seconds=category.max_video_seconds,
     )
+
+
+def reschedule_submissions(contest: Contest, days: int, now: datetime | None = None) -> None:
+    """Open submissions from now until the end of the local day `days` from now.
+
+    For trying the platform (or a rehearsal) with a past contest; later dates that would
+    now come before the close (voting, results) are cleared rather than left inconsistent.
+    """
+    now = now or utcnow()
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    close = end_of_local_day(to_local(now, contest.timezone).date() + timedelta(days=days), contest.timezone)
+    contest.submissions_open_at = min(contest.submissions_open_at, now)
+    contest.submissions_close_at = close
+    if contest.voting_open_at is not None and contest.voting_open_at < close:
+        contest.voting_open_at = contest.voting_close_at = None
+    if contest.results_at is not None and contest.results_at < close:
+        contest.results_at = None
+    db.session.flush()

@@ -36,9 +36,9 @@ def _category_or_404(slug: str):
     return category
 
 
-def _kind_or_404(slug: str):
+def _kind_or_404(category, slug: str):
     kind = KIND_SLUGS.get(slug)
-    if kind is None:
+    if kind is None or kind not in services.accepted_kinds(category):
         abort(404)
     return kind
 
@@ -54,7 +54,8 @@ def enter():
 @login_required
 def enter_work(category_slug: str, kind_slug: str):
     """The entry form for one kind of work in one category, with the uploader."""
-    category, kind = _category_or_404(category_slug), _kind_or_404(kind_slug)
+    category = _category_or_404(category_slug)
+    kind = _kind_or_404(category, kind_slug)
     form = EnterForm()
     form.set_place_choices(current_locale())
     if request.method == "GET" and not form.credit_name.data:

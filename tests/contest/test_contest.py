@@ -216,3 +216,16 @@ def test_landing_page_query_count_does_not_grow_with_categories(app, client, see
         client.get("/")
     assert baseline.count <= 4
     assert more.count == baseline.count
+
+
+def test_cli_open_submissions_reopens_a_past_contest_until_a_local_midnight(app, runner, seeded_contest):
+    result = runner.invoke(args=["contest", "open-submissions", seeded_contest, "--days", "7"])
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        contest = db.session.scalar(select(Contest).where(Contest.slug == seeded_contest))
+        now = utcnow()
+        assert services.contest_phase(contest, now) == ContestPhase.SUBMISSIONS_OPEN
+        local_close = contest.submissions_close_at.astimezone(timezone(timedelta(hours=7)))
+        assert (local_close.hour, local_close.minute) == (0, 0)
+        assert timedelta(days=7) <= contest.submissions_close_at - now <= timedelta(days=8)
+    assert runner.invoke(args=["contest", "open-submissions", "nope"]).exit_code != 0

@@ -71,7 +71,7 @@ def _load(entrant: User, asset_ids: list[str]) -> tuple[dict[str, MediaAsset], d
         select(MediaAsset).where(MediaAsset.id.in_(wanted), MediaAsset.owner_id == entrant.id)
     )
     holders = db.session.execute(select(EntryFile.asset_id, EntryFile.entry_id).where(EntryFile.asset_id.in_(wanted)))
-    return {a.id: a for a in assets}, dict(holders.tuples().all())
+    return {a.id: a for a in assets}, {asset_id: entry_id for asset_id, entry_id in holders}
 
 
 def check_files(
