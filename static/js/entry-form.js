@@ -5,9 +5,10 @@
  *   uploader:ready    processing finished (detail.thumb, detail.media)
  *   uploader:refused  processing refused it (detail.message)
  * A stored file gets a ticked row; a refused one is unticked and says why. The date field is
- * filled from the photo's capture date when it is still empty. In a series, arrows move rows
- * (the order of the rows is the order of the photos). Without this script the form still
- * works with files uploaded earlier, in the order they were uploaded.
+ * filled from the first chosen photo's capture date unless the person typed a date. In a
+ * series, arrows move rows (the order of the rows is the order of the photos), and the date
+ * follows the photo that comes first. Without this script the form still works with files
+ * uploaded earlier, in the order they were uploaded.
  */
 (function () {
   "use strict";
@@ -21,7 +22,7 @@
   const messages = JSON.parse(messagesEl.textContent);
   const series = list.dataset.series === "true";
   const madeOn = document.getElementById("made_on");
-  const announcer = document.getElementById("upload-announcer");
+  const announcer = document.getElementById("entry-form-announcer");
 
   function say(text) {
     if (announcer) {
@@ -37,10 +38,20 @@
     return Array.from(list.children).find((row) => row.dataset.assetId === assetId) || null;
   }
 
-  function prefillDate(row) {
-    const day = row.dataset.capturedOn;
-    if (madeOn && !madeOn.value && day) {
-      madeOn.value = day;
+  let filledIn = null; // the date this script put in #made_on, while the person has not changed it
+
+  /** "When it was made" from the capture date of the first chosen file (of a series: the first
+   * photo, so it follows the arrows), unless the person typed a date of their own. */
+  function prefillDate() {
+    if (!madeOn || (madeOn.value && madeOn.value !== filledIn)) {
+      return;
+    }
+    const first = Array.from(list.children).find(
+      (row) => row.querySelector("input[name=file]").checked && row.dataset.capturedOn
+    );
+    if (first) {
+      madeOn.value = first.dataset.capturedOn;
+      filledIn = madeOn.value;
     }
   }
 
@@ -76,6 +87,7 @@
     button.focus();
     const position = Array.from(list.children).indexOf(row) + 1;
     say(fill(messages.moved, { name: row.querySelector(".file-row-name").textContent, position: position }));
+    prefillDate();
   }
 
   function newRow(assetId, name) {
@@ -129,9 +141,7 @@
     if (media && media.captured_on) {
       row.dataset.capturedOn = media.captured_on;
     }
-    if (row.querySelector("input[name=file]").checked) {
-      prefillDate(row);
-    }
+    prefillDate();
   });
 
   document.addEventListener("uploader:refused", (event) => {
@@ -143,8 +153,8 @@
   });
 
   list.addEventListener("change", (event) => {
-    if (event.target.name === "file" && event.target.checked) {
-      prefillDate(event.target.closest(".file-row"));
+    if (event.target.name === "file") {
+      prefillDate();
     }
   });
 

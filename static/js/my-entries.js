@@ -29,21 +29,21 @@
       return;
     }
     const hidden = { current: list.dataset.currentLabel, done: list.dataset.doneLabel };
-    const items = Array.from(list.children);
-    steps.forEach((step, index) => {
-      const item = items[index];
-      if (!item) {
-        return;
-      }
-      item.className = "step step--" + step.state;
-      item.textContent = step.label;
-      if (hidden[step.state]) {
-        const note = document.createElement("span");
-        note.className = "visually-hidden";
-        note.textContent = " (" + hidden[step.state] + ")";
-        item.appendChild(note);
-      }
-    });
+    // Rebuilt whole: the number of steps changes too (a withdrawn entry has a single one).
+    list.replaceChildren(
+      ...steps.map((step) => {
+        const item = document.createElement("li");
+        item.className = "step step--" + step.state;
+        item.textContent = step.label;
+        if (hidden[step.state]) {
+          const note = document.createElement("span");
+          note.className = "visually-hidden";
+          note.textContent = " (" + hidden[step.state] + ")";
+          item.appendChild(note);
+        }
+        return item;
+      })
+    );
   }
 
   function updateFiles(card, files) {
@@ -91,7 +91,8 @@
       }
       const changed = entry.status !== card.dataset.status;
       card.dataset.status = entry.status;
-      card.classList.forEach((name) => {
+      // A copy: removing from the live list while walking it would skip the next name.
+      Array.from(card.classList).forEach((name) => {
         if (name.indexOf("entry-card--") === 0) {
           card.classList.remove(name);
         }

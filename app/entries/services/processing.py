@@ -76,6 +76,15 @@ def _flags(entry: Entry) -> list[dict]:
     return flags
 
 
+def entries_repeating(entry: Entry) -> list[Entry]:
+    """Entries with a file marked as a copy of one of this entry's files."""
+    return list(
+        db.session.scalars(
+            select(Entry).join(EntryFile, EntryFile.entry_id == Entry.id).where(EntryFile.duplicate_of_id == entry.id)
+        ).unique()
+    )
+
+
 @asset_processed.connect
 def on_asset_processed(asset: MediaAsset, **_kw) -> None:
     """Refresh the entry holding this asset, and every entry holding the same bytes."""

@@ -41,7 +41,7 @@ from app.entries.services import eligibility
 from app.entries.services.codes import allocate_code
 from app.entries.services.errors import EntryLocked, KindNotAccepted
 from app.entries.services.files import check_files, claim_files
-from app.entries.services.processing import refresh_entry
+from app.entries.services.processing import entries_repeating, refresh_entry
 from app.extensions import db
 
 
@@ -278,6 +278,8 @@ def update_entry(
     files = _clean_files(files, errors)
     assets = check_files(entrant, entry.category, entry.kind, [f.asset_id for f in files], errors, entry=entry)
     errors.raise_if_any()
+    entry.members.clear()
+    db.session.flush()  # old positions go before new ones take them
     _apply_details(entry, details)
     claim_files(entry, files, assets, now)
     entry.updated_at = now
@@ -293,6 +295,8 @@ def withdraw_entry(entry: Entry, now: datetime | None = None) -> None:
     entry.withdrawn_at = now
     entry.updated_at = now
     db.session.flush()
+    for later in entries_repeating(entry):  # a copy entered later is no longer a duplicate
+        refresh_entry(later, now)
 
 
 def _send_received_mail(entry: Entry) -> None:
