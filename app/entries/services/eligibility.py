@@ -86,5 +86,10 @@ def check_may_enter(contest: Contest, entrant: User, now: datetime) -> None:
 
 
 def lock_entrant(entrant: User) -> None:
-    """Serialise one entrant's submissions, so two at once cannot both slip under a limit."""
-    db.session.execute(select(User.id).where(User.id == entrant.id).with_for_update())
+    """Serialise one entrant's submissions, so two at once cannot both slip under a limit.
+
+    FOR NO KEY UPDATE: it still excludes another submission's lock, but not the key-share
+    lock PostgreSQL takes to check a foreign key to the user (a processing job updating
+    one of the entrant's assets), which FOR UPDATE would deadlock with.
+    """
+    db.session.execute(select(User.id).where(User.id == entrant.id).with_for_update(key_share=True))

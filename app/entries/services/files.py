@@ -67,8 +67,15 @@ def _load(entrant: User, asset_ids: list[str]) -> tuple[dict[str, MediaAsset], d
     wanted = [a for a in asset_ids if _ASSET_ID.match(a)]
     if not wanted:
         return {}, {}
+    # Locking the rows waits for a processing job that is finishing one of them, and
+    # populate_existing re-reads the state it committed (else the entry could stay
+    # "submitted": the job's listener found no entry yet, and we would see "processing").
     assets = db.session.scalars(
-        select(MediaAsset).where(MediaAsset.id.in_(wanted), MediaAsset.owner_id == entrant.id)
+        select(MediaAsset)
+        .where(MediaAsset.id.in_(wanted), MediaAsset.owner_id == entrant.id)
+        .order_by(MediaAsset.id)
+        .with_for_update(of=MediaAsset)
+        .execution_options(populate_existing=True)
     )
     holders = db.session.execute(select(EntryFile.asset_id, EntryFile.entry_id).where(EntryFile.asset_id.in_(wanted)))
     return {a.id: a for a in assets}, {asset_id: entry_id for asset_id, entry_id in holders}
@@ -106,7 +113,7 @@ def _file_problem(asset, kind, rules, holder_id, entry, category, seen_hashes):
     if holder_id is not None and (entry is None or holder_id != entry.id):
         return _l("this file is already part of another entry.")
     if asset.state in (ProcessingState.REJECTED, ProcessingState.FAILED):
-        return asset_message(asset)
+        return asset_message(asset) or rejection_message("processing_failed", {})
     breach = rules_breach(asset, rules)
     if breach is not None:
         return rejection_message(breach.code, breach.params)

@@ -278,12 +278,15 @@ def update_entry(
     files = _clean_files(files, errors)
     assets = check_files(entrant, entry.category, entry.kind, [f.asset_id for f in files], errors, entry=entry)
     errors.raise_if_any()
+    repeating = entries_repeating(entry)  # copies of files this edit may drop
     entry.members.clear()
     db.session.flush()  # old positions go before new ones take them
     _apply_details(entry, details)
     claim_files(entry, files, assets, now)
     entry.updated_at = now
     refresh_entry(entry, now)
+    for later in repeating:
+        refresh_entry(later, now)
     return entry
 
 
