@@ -1,7 +1,8 @@
 """Outgoing mail: SMTP when configured, otherwise an outbox folder and the log.
 
-Messages are rendered while the request still has its language, and handed over
-only after the transaction commits.
+Messages are rendered while the request still has its language; once the transaction
+commits, the rendered text (plain strings, so Celery can carry it as JSON) is handed to
+the "mail.deliver" job, which delivers it and asks to be retried when the server fails.
 """
 
 from __future__ import annotations
@@ -13,11 +14,15 @@ from dataclasses import asdict, dataclass
 from email.message import EmailMessage
 from pathlib import Path
 
-from flask import current_app, render_template
+from flask import Flask, current_app, render_template
 from flask_babel import force_locale
 
 from app.core.timeutil import utcnow
-from app.core.transactions import after_commit
+from app.jobs import RetryLater, enqueue, job
+
+MAIL_JOB = "mail.deliver"
+# How long a message waits before another try when the mail server failed or was unreachable.
+MAIL_RETRY_DELAY_S = 300
 
 
 @dataclass(frozen=True)
@@ -41,13 +46,25 @@ def render_mail(template: str, to: str, locale: str, **context) -> OutgoingMail:
 
 
 def send_mail_after_commit(template: str, to: str, locale: str, **context) -> None:
-    """Render a message now and deliver it once the current transaction commits."""
+    """Render a message now; once the current transaction commits, queue its delivery."""
     message = render_mail(template, to, locale, **context)
+    enqueue(MAIL_JOB, message.to, message.subject, message.body)
+
+
+@job(MAIL_JOB, queue="default")
+def deliver_mail(to: str, subject: str, body: str) -> None:
+    """The delivery job: send one rendered message; a failure that may pass is retried later."""
     app = current_app._get_current_object()
-    after_commit(lambda: deliver(app, message))
+    try:
+        deliver(app, OutgoingMail(to=to, subject=subject, body=body))
+    except smtplib.SMTPRecipientsRefused:
+        # The server refused the address for good: trying again would fail the same way.
+        app.logger.error("Mail to %s (%s) refused by the server; not retried", to, subject)
+    except (smtplib.SMTPException, OSError) as error:
+        raise RetryLater(MAIL_RETRY_DELAY_S, f"mail to {to}: {error}") from error
 
 
-def deliver(app, message: OutgoingMail) -> None:
+def deliver(app: Flask, message: OutgoingMail) -> None:
     """Send through SMTP, or write to the outbox folder when no server is configured."""
     if app.config["MAIL_SERVER"]:
         _deliver_smtp(app.config, message)

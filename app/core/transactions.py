@@ -19,6 +19,10 @@ _PENDING_KEY = "after_commit_callbacks"
 
 def after_commit(callback: Callable[[], None]) -> None:
     """Run callback once the current database transaction commits."""
+    # Begin the transaction the callback belongs to: a rollback before any statement
+    # would otherwise be a no-op that fires no event, and the callback would leak into
+    # the next, unrelated commit.
+    db.session.connection()
     db.session.info.setdefault(_PENDING_KEY, []).append(callback)
 
 
@@ -32,6 +36,11 @@ def _run_pending(session: Session) -> None:
             current_app.logger.exception("after-commit callback %r failed", callback)
 
 
-@event.listens_for(Session, "after_rollback")
-def _drop_pending(session: Session) -> None:
-    session.info.pop(_PENDING_KEY, None)
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_pending(session: Session, previous_transaction) -> None:
+    """Any rollback of the outermost transaction drops what waited for its commit.
+
+    Outermost only: rolling back a savepoint keeps what the enclosing transaction queued.
+    """
+    if previous_transaction.parent is None:
+        session.info.pop(_PENDING_KEY, None)

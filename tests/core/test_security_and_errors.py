@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import text
 
 from app.core.security import is_safe_next
+from app.core.transactions import after_commit
+from app.extensions import db
 from config import ConfigError, ProductionConfig
 from tests.conftest import csrf_from
 
@@ -114,3 +117,14 @@ def test_language_choice_is_saved_on_the_account(app, client, auth, make_user):
 
     AuthActions(other_device).login("lan@example.com")
     assert '<html lang="en">' in other_device.get("/").get_data(as_text=True)
+
+
+def test_a_rollback_before_any_statement_drops_after_commit_callbacks(app_ctx):
+    """A side effect queued and then rolled back must not run at the next, unrelated commit."""
+    ran: list[str] = []
+    after_commit(lambda: ran.append("rolled back"))
+    db.session.rollback()  # no statement ran: the session had not begun a database transaction
+    after_commit(lambda: ran.append("committed"))
+    db.session.execute(text("SELECT 1"))
+    db.session.commit()
+    assert ran == ["committed"]
