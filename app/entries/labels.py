@@ -56,3 +56,16 @@ FLAG_LABELS = {
     "captured_outside_window": _l("Taken on %(captured_on)s, outside the creation window"),
     "editing_software": _l("Metadata names editing software: %(software)s"),
 }
+
+# Why organisers refuse an entry: the entrant reads the text (in their own language) with any note.
+REASON_TEMPLATES = {
+    "not_in_area": _l("The work was not made in Nghệ An."),
+    "outside_creation_window": _l("The work was not made within the dates the rules allow."),
+    "not_own_work": _l("The work does not appear to be the entrant's own."),
+    "technical_quality": _l("The technical quality is too low for the contest."),
+    "file_rules": _l("The files do not meet the contest's file rules."),
+    "manipulated": _l("The photo has been altered beyond what the rules allow."),
+    "inappropriate_content": _l("The content is not appropriate for the contest."),
+    "duplicate": _l("The same work has already been entered."),
+    "other": _l("The work does not meet the contest rules."),
+}
