@@ -197,3 +197,30 @@ class EntryCodeCounter(db.Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
     letter: Mapped[str] = mapped_column(String(4), primary_key=True)
     last_number: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class DuplicateVerdict(enum.StrEnum):
+    """What organisers decided about two photos that look alike."""
+
+    NOT_DUPLICATE = "not_duplicate"  # alike by chance (same place, same subject): never shown again
+    DUPLICATE = "duplicate"  # the same photo: the later entry is dealt with on its review page
+
+
+class DuplicateDecision(db.Model):
+    """An organiser's verdict on a pair of media assets found alike; one per pair, the lower id first."""
+
+    __tablename__ = "duplicate_decisions"
+    __table_args__ = (
+        UniqueConstraint("asset_a_id", "asset_b_id"),
+        CheckConstraint("asset_a_id < asset_b_id", name="pair_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    asset_a_id: Mapped[str] = mapped_column(ForeignKey("media_assets.id", ondelete="CASCADE"))
+    asset_b_id: Mapped[str] = mapped_column(ForeignKey("media_assets.id", ondelete="CASCADE"), index=True)
+    verdict: Mapped[DuplicateVerdict] = mapped_column(string_enum(DuplicateVerdict, "duplicate_verdict"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    note: Mapped[str] = mapped_column(Text, default="")
+
+    decided_by: Mapped[User | None] = relationship()

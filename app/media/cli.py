@@ -9,10 +9,12 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from app.extensions import db
-from app.media import bp, services
-from app.media.models import MediaAsset, ProcessingState
+from app.media import bp, services, tasks
+from app.media.models import MediaAsset, MediaKind, ProcessingState
+from app.media.rejections import ProcessingFailed
+from app.storage.base import StorageError
 
-bp.cli.short_help = "Media processing: queue state, reprocess, sweep."
+bp.cli.short_help = "Media processing: queue state, reprocess, sweep, perceptual hashes."
 
 
 @bp.cli.command("queue")
@@ -51,3 +53,28 @@ def sweep_command(unclaimed_days: int | None):
     assets = services.sweep_unclaimed_assets(timedelta(days=days))
     db.session.commit()
     click.echo(f"Aborted {uploads} expired upload(s); deleted {assets} unclaimed asset(s).")
+
+
+@bp.cli.command("phash")
+@click.option("--missing", is_flag=True, help="Only photos that have no hash yet.")
+def phash_command(missing: bool):
+    """Compute the perceptual hash of processed photos (all of them, or those missing one)."""
+    query = select(MediaAsset.id).where(
+        MediaAsset.kind == MediaKind.PHOTO,
+        MediaAsset.state == ProcessingState.READY,
+        MediaAsset.original_id.is_not(None),
+    )
+    if missing:
+        query = query.where(MediaAsset.phash.is_(None))
+    done = failed = 0
+    for asset_id in db.session.scalars(query.order_by(MediaAsset.id)).all():
+        asset = db.session.get(MediaAsset, asset_id)
+        try:
+            done += tasks.fill_phash(asset)
+        except (ProcessingFailed, StorageError, OSError) as error:
+            db.session.rollback()
+            failed += 1
+            click.echo(f"{asset_id}: {error}", err=True)
+            continue
+        db.session.commit()  # one photo at a time: an interrupted backfill keeps what it did
+    click.echo(f"Hashed {done} photo(s); {failed} could not be read.")

@@ -144,6 +144,8 @@ class MediaAsset(db.Model):
     fps: Mapped[float | None] = mapped_column(Float)
     exif: Mapped[dict] = mapped_column(JSON, default=dict)
     placeholder: Mapped[str | None] = mapped_column(String(100))
+    # Perceptual hash of a photo (64 bits as 16 hex digits), to find near-copies; None for videos.
+    phash: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     processing_started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

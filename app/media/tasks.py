@@ -116,9 +116,25 @@ def _photo_derivatives(asset: MediaAsset, source: Path, out_dir: Path, rules: Me
     asset.original.content_type = f"image/{info.format}"
     asset.format, asset.width, asset.height = info.format, info.width, info.height
     asset.exif = info.exif
+    asset.phash = images.phash_file(source)
     result = images.make_image_derivatives(source, out_dir)
     asset.placeholder = result.placeholder
     return result.files
+
+
+def fill_phash(asset: MediaAsset) -> bool:
+    """Compute a processed photo's perceptual hash from its stored original (flushes); False if it has none.
+
+    For photos processed before hashes existed; processing computes it for every new photo.
+    """
+    if asset.kind != MediaKind.PHOTO or asset.state != ProcessingState.READY or asset.original is None:
+        return False
+    with tempfile.TemporaryDirectory(prefix=f"phash-{asset.id}-") as tmp:
+        source = Path(tmp) / "original"
+        current_storage().download_to(asset.original.key, source)
+        asset.phash = images.phash_file(source)
+    db.session.flush()
+    return True
 
 
 def _video_derivatives(asset: MediaAsset, source: Path, out_dir: Path, rules: MediaRules) -> list[DerivativeFile]:

@@ -12,6 +12,7 @@ and a blurhash placeholder. This package re-exports them so callers write
   validation    inspect_image() and ImageInfo; the rejection codes are listed there
   colour        flattening to RGB/L/CMYK and conversion to sRGB
   derivatives   make_image_derivatives(), ImageDerivatives and the blurhash placeholder
+  phash         the perceptual hash that finds near-copies, and Hamming distances between hashes
 """
 
 from app.media.images.derivatives import (
@@ -26,6 +27,14 @@ from app.media.images.derivatives import (
 )
 from app.media.images.exif import exif_summary
 from app.media.images.formats import PILLOW_FORMATS, sniff_format
+from app.media.images.phash import (
+    NEAR_DUPLICATE_DISTANCE,
+    close_pairs,
+    hamming_distance,
+    hashes_to_array,
+    phash_file,
+    phash_image,
+)
 from app.media.images.rules import ImageRules
 from app.media.images.validation import ImageInfo, inspect_image
 
@@ -33,6 +42,7 @@ __all__ = [
     "FILE_ORDER",
     "JPEG_QUALITY",
     "LONG_EDGES",
+    "NEAR_DUPLICATE_DISTANCE",
     "PILLOW_FORMATS",
     "PLACEHOLDER_EDGE",
     "SOCIAL_SIZE",
@@ -40,8 +50,13 @@ __all__ = [
     "ImageDerivatives",
     "ImageInfo",
     "ImageRules",
+    "close_pairs",
     "exif_summary",
+    "hamming_distance",
+    "hashes_to_array",
     "inspect_image",
     "make_image_derivatives",
+    "phash_file",
+    "phash_image",
     "sniff_format",
 ]
