@@ -16,6 +16,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -51,6 +52,13 @@ class MediaType(enum.StrEnum):
     VIDEO = "video"
 
 
+class VotePolicy(enum.StrEnum):
+    """How many public votes a voter may cast: per entry each day, or in total each day."""
+
+    PER_ENTRY_PER_DAY = "per_entry_per_day"
+    TOTAL_PER_DAY = "total_per_day"
+
+
 class StaffRole(enum.StrEnum):
     """A person's role in running one contest; staff may not enter it."""
 
@@ -76,6 +84,7 @@ class Contest(db.Model):
         CheckConstraint("min_entrant_age >= 0 AND min_entrant_age <= 120", name="min_age_sensible"),
         CheckConstraint("length(slug) > 0", name="slug_not_empty"),
         CheckConstraint("length(entry_code_prefix) > 0", name="entry_code_prefix_not_empty"),
+        CheckConstraint("votes_per_day >= 1", name="votes_per_day_positive"),
         # At most one contest is the current one.
         Index(
             "uq_contests_is_current",
@@ -114,6 +123,16 @@ class Contest(db.Model):
     status: Mapped[ContestStatus] = mapped_column(
         string_enum(ContestStatus, "contest_status"), default=ContestStatus.DRAFT
     )
+    # Public voting: "per_entry_per_day" lets a voter give each entry votes_per_day votes a day;
+    # "total_per_day" lets them cast votes_per_day votes a day in all. Counts stay hidden until
+    # voting closes unless vote_counts_visible.
+    vote_policy: Mapped[VotePolicy] = mapped_column(
+        string_enum(VotePolicy, "vote_policy"),
+        default=VotePolicy.PER_ENTRY_PER_DAY,
+        server_default=VotePolicy.PER_ENTRY_PER_DAY.value,
+    )
+    votes_per_day: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    vote_counts_visible: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_current: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 

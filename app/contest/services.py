@@ -9,8 +9,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from app.contest.labels import FORMAT_LABELS, MEDIA_TYPE_LABELS, MILESTONE_LABELS, NEXT_DEADLINE_LABELS, PHASE_LABELS
 from app.contest.models import Category, Contest, ContestPhase, ContestStatus, MediaType
 from app.core.errors import DomainError
+from app.core.i18n import format_relative
 from app.core.timeutil import end_of_local_day, to_local, utcnow
 from app.extensions import db
 from app.media.models import MediaKind
@@ -103,6 +105,26 @@ def next_deadline(contest: Contest, now: datetime | None = None) -> Milestone | 
     """The next dated step still to come, for a live "closes in 12 days" status."""
     upcoming = [m for m in timeline(contest, now) if not m.is_past]
     return upcoming[0] if upcoming else None
+
+
+def landing_context(contest: Contest, now: datetime | None = None) -> dict:
+    """What templates/contest/landing.html needs for a contest, published or not (for previews)."""
+    now = now or utcnow()
+    deadline = next_deadline(contest, now)
+    deadline_text = (
+        NEXT_DEADLINE_LABELS[deadline.key] % {"when": format_relative(deadline.at, now)} if deadline else None
+    )
+    return dict(
+        contest=contest,
+        phase=contest_phase(contest, now),
+        timeline=timeline(contest, now),
+        next_deadline=deadline,
+        next_deadline_text=deadline_text,
+        phase_labels=PHASE_LABELS,
+        milestone_labels=MILESTONE_LABELS,
+        media_type_labels=MEDIA_TYPE_LABELS,
+        format_labels=FORMAT_LABELS,
+    )
 
 
 class CategoryNotFound(DomainError):
