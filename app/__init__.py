@@ -12,6 +12,8 @@ from sqlalchemy.engine import Engine
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app import api
+from app.admin import bp as admin_bp
+from app.audit import bp as audit_bp
 from app.auth import bp as auth_bp
 from app.auth.cli import cli_bp as users_cli_bp
 from app.auth.rules import PASSWORD_MIN
@@ -129,6 +131,8 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp, url_prefix="/auth")
     app.register_blueprint(entries_bp)
     app.register_blueprint(users_cli_bp)
+    app.register_blueprint(audit_bp, cli_group="audit")
+    app.register_blueprint(admin_bp)
     api.init_api(app)
 
 
