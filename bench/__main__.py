@@ -1,8 +1,8 @@
 """Run every benchmark: python -m bench (several minutes; each module also runs alone)."""
 
-from bench import duplicates, export_zip, pages, photo_derivatives, transcode, upload
+from bench import duplicates, export_zip, jury_results, pages, photo_derivatives, transcode, upload
 
 if __name__ == "__main__":
-    for module in (pages, photo_derivatives, transcode, upload, export_zip, duplicates):
+    for module in (pages, photo_derivatives, transcode, upload, export_zip, duplicates, jury_results):
         print(f"\n== {module.__name__} ==")
         module.main()
