@@ -134,6 +134,8 @@ class Contest(db.Model):
     votes_per_day: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     vote_counts_visible: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_current: Mapped[bool] = mapped_column(default=False)
+    # The jury's chair: sees round results, advances entries, reopens confirmed scores, proposes prizes.
+    jury_chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     categories: Mapped[list[Category]] = relationship(
@@ -143,6 +145,7 @@ class Contest(db.Model):
         back_populates="contest", cascade="all, delete-orphan", order_by="(Prize.category_id, Prize.rank)"
     )
     staff: Mapped[list[StaffMembership]] = relationship(back_populates="contest", cascade="all, delete-orphan")
+    jury_chair: Mapped[User | None] = relationship(foreign_keys=[jury_chair_id])
 
 
 class Category(db.Model):
@@ -152,12 +155,8 @@ class Category(db.Model):
     __table_args__ = (
         UniqueConstraint("contest_id", "slug"),
         UniqueConstraint("contest_id", "code_letter"),
-        CheckConstraint(
-            "allows_single_photo OR allows_photo_series OR allows_video", name="takes_some_kind"
-        ),
-        CheckConstraint(
-            "media_type = 'video' OR NOT allows_video", name="photo_category_takes_no_video"
-        ),
+        CheckConstraint("allows_single_photo OR allows_photo_series OR allows_video", name="takes_some_kind"),
+        CheckConstraint("media_type = 'video' OR NOT allows_video", name="photo_category_takes_no_video"),
         CheckConstraint(
             "media_type = 'photo' OR NOT (allows_single_photo OR allows_photo_series)",
             name="video_category_takes_no_photos",
@@ -176,9 +175,7 @@ class Category(db.Model):
             name="byte_bounds_ordered",
         ),
         CheckConstraint("max_video_seconds IS NULL OR max_video_seconds > 0", name="max_seconds_positive"),
-        CheckConstraint(
-            "max_entries_per_entrant IS NULL OR max_entries_per_entrant > 0", name="entry_limit_positive"
-        ),
+        CheckConstraint("max_entries_per_entrant IS NULL OR max_entries_per_entrant > 0", name="entry_limit_positive"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

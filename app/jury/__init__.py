@@ -1,6 +1,11 @@
-"""Jury rounds: assignment of entries to jurors and aggregation of their scores.
+"""Jury rounds: who judges what, the blind scoring screen, the chair's results, prizes and published results.
 
-This package starts with the pure parts (no Flask, no database): `assignment` decides
-who judges what, `aggregation` turns scores into rankings. Rounds, scoring pages and
-prizes build on them.
+The pure parts (no Flask, no database) are `assignment` (who judges what) and `aggregation` (scores
+into rankings); `models` holds the rows, `services` the rules, `views` the pages.
 """
+
+from flask import Blueprint
+
+bp = Blueprint("jury", __name__)
+
+from app.jury import models, views  # noqa: E402,F401  (models for the metadata; views register routes)

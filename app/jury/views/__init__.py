@@ -1,0 +1,1 @@
+"""Jury pages: juror (scoring screen), chair (results, advancement, prizes) and public results."""
