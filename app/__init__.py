@@ -31,9 +31,9 @@ from app.core.i18n import (
 )
 from app.core.security import register_security_headers
 from app.entries import bp as entries_bp
-from app.jury import bp as jury_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
 from app.jobs import init_jobs
+from app.jury import bp as jury_bp
 from app.media import bp as media_bp
 from app.storage import storage_from_config
 from config import BASE_DIR, Config, config_from_environment

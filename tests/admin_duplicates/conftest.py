@@ -34,7 +34,7 @@ def relax(category) -> None:
 
 
 @pytest.fixture
-def relaxed_photo(photo):  # noqa: F811  (the imported fixture)
+def relaxed_photo(photo):
     """The current contest's photo category, with small test photos allowed."""
     relax(photo)
     db.session.commit()
@@ -42,7 +42,7 @@ def relaxed_photo(photo):  # noqa: F811  (the imported fixture)
 
 
 @pytest.fixture
-def other_photo(make_other_contest):  # noqa: F811
+def other_photo(make_other_contest):
     """The photo category of a second contest (not the current one), small test photos allowed."""
     category = make_other_contest().categories[0]
     relax(category)
@@ -51,7 +51,7 @@ def other_photo(make_other_contest):  # noqa: F811
 
 
 @pytest.fixture
-def pending_photo(make_asset):  # noqa: F811
+def pending_photo(make_asset):
     """Factory: an uploaded, not yet processed photo whose bytes are really stored."""
 
     def make(owner: User, data: bytes) -> MediaAsset:

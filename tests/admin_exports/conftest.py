@@ -28,7 +28,7 @@ ADMIN_EMAIL = "admin@example.com"
 
 
 @pytest.fixture
-def admin(make_entrant):  # noqa: F811  (the imported fixture)
+def admin(make_entrant):
     """A committed admin."""
     return make_entrant(email=ADMIN_EMAIL, full_name="Lê Quản Trị", roles=(Role.ADMIN,))
 
@@ -42,7 +42,7 @@ def as_admin(client, auth, admin):
 
 
 @pytest.fixture
-def make_stored_entry(make_asset, make_entrant):  # noqa: F811  (the imported fixtures)
+def make_stored_entry(make_asset, make_entrant):
     """Factory: a RECEIVED entry whose originals really hold the given bytes in storage."""
     counter = iter(range(1, 10_000))
 
