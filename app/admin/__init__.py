@@ -10,6 +10,7 @@ from app.admin import (  # noqa: E402,F401  (each module registers its routes on
     dashboard,
     duplicates,
     exports,
+    jury,
     messages,
     moderation,
     people,
