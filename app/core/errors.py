@@ -66,8 +66,8 @@ class TooManyAttempts(DomainError):
 
 
 def wants_json() -> bool:
-    """Whether the caller is the JSON API rather than a page."""
-    return request.path.startswith("/api/")
+    """Whether the caller is the JSON API, or a page's script sending or asking for JSON, rather than a page."""
+    return request.path.startswith("/api/") or request.is_json or request.accept_mimetypes.best == "application/json"
 
 
 def json_error(status: int, code: str, message, fields: dict | None = None):
