@@ -105,8 +105,8 @@ class RoundResults:
                 run = []
         return groups
 
-    def rows(self, method: Method = Method.ZSCORE) -> list[EntryRow]:
-        """The results table in a method's ranking order, then the entries nobody scored."""
+    def rows(self, method: Method = Method.ZSCORE, start: int = 0, stop: int | None = None) -> list[EntryRow]:
+        """The results table in a method's ranking order, then the entries nobody scored (lines start:stop only)."""
         chosen = self.methods[method]
         unscored = np.flatnonzero(chosen.ranks == 0)
         columns = {name: scores.values.tolist() for name, scores in self.methods.items()}
@@ -125,7 +125,7 @@ class RoundResults:
                 ranks={name: ranks[name][i] or None for name in self.methods},
                 statistically_tied=tied[i],
             )
-            for i in [*chosen.order.tolist(), *unscored.tolist()]
+            for i in [*chosen.order.tolist(), *unscored.tolist()][start:stop]
         ]
 
 

@@ -19,6 +19,7 @@ from app.contest.models import Category, Contest
 from app.core.timeutil import utcnow
 from app.entries.models import Entry, EntryStatus
 from app.extensions import db
+from app.jury.assignment import Assignment
 from app.jury.models import (
     AssignmentMode,
     CommentMode,
@@ -188,8 +189,8 @@ def set_round_jurors(round_: JuryRound, users: list[User], actor: User) -> None:
     )
 
 
-def open_round(round_: JuryRound, actor: User, now: datetime | None = None) -> None:
-    """Take the round's entries in, assign them to the jurors and let judging start."""
+def open_round(round_: JuryRound, actor: User, now: datetime | None = None) -> Assignment:
+    """Take the round's entries in, assign them to the jurors and let judging start; returns the assignment."""
     _require_status(round_, RoundStatus.DRAFT)
     now = now or utcnow()
     if round_.kind is RoundKind.SCORING and not round_.criteria:
@@ -218,6 +219,7 @@ def open_round(round_: JuryRound, actor: User, now: datetime | None = None) -> N
         reason="; ".join(assignment.notes),
         contest_id=round_.contest_id,
     )
+    return assignment
 
 
 def close_round(round_: JuryRound, actor: User, now: datetime | None = None) -> None:
