@@ -8,4 +8,4 @@ from flask import Blueprint
 
 bp = Blueprint("jury", __name__)
 
-from app.jury import models, views  # noqa: E402,F401  (models for the metadata; views register routes)
+from app.jury import cli, models, views  # noqa: E402,F401  (metadata; routes; `flask jury ...` commands)

@@ -11,6 +11,7 @@ import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from app.audit.services import record_decision
 from app.auth.models import User
 from app.contest.models import Category, Contest, Prize
 from app.core.timeutil import utcnow
-from app.entries.models import Entry, EntryStatus
+from app.entries.models import Entry, EntryFile, EntryStatus
 from app.extensions import db
 from app.jury.aggregation import Method
 from app.jury.models import AdvanceMethod, JuryRound, PrizeAward, ResultsPublication, RoundEntry, RoundKind, RoundStatus
@@ -165,7 +166,7 @@ def awards_of(contest: Contest) -> list[PrizeAward]:
             select(PrizeAward)
             .join(Prize, Prize.id == PrizeAward.prize_id)
             .where(PrizeAward.contest_id == contest.id)
-            .order_by(Prize.category_id, Prize.rank, PrizeAward.final_rank, PrizeAward.id)
+            .order_by(Prize.category_id.nulls_last(), Prize.rank, PrizeAward.final_rank, PrizeAward.id)
         )
     )
 
@@ -262,6 +263,49 @@ def require_publication(contest: Contest) -> ResultsPublication:
     return publication
 
 
+def publications_of(contest: Contest) -> list[ResultsPublication]:
+    """Every published version of a contest's results, newest first."""
+    return list(
+        db.session.scalars(
+            select(ResultsPublication)
+            .where(ResultsPublication.contest_id == contest.id)
+            .order_by(ResultsPublication.version.desc())
+        )
+    )
+
+
+def published_results(publication: ResultsPublication) -> dict:
+    """The canonical results as they were published (the stored text, parsed)."""
+    return json.loads(publication.canonical_json)
+
+
+@lru_cache(maxsize=64)
+def _winning_codes(publication_id: int, sha256: str) -> frozenset[str]:
+    """Entry codes given a prize in one publication; cached because publications never change
+    (the hash is part of the key all the same), and every public image request asks."""
+    text = db.session.scalar(select(ResultsPublication.canonical_json).where(ResultsPublication.id == publication_id))
+    return frozenset(prize["code"] for prize in json.loads(text)["prizes"])
+
+
+def is_published_winner_asset(asset_id: str) -> bool:
+    """Whether the asset is a file of an entry that won a prize in its contest's latest published results."""
+    owners = db.session.execute(
+        select(Entry.code, Entry.contest_id)
+        .join(EntryFile, EntryFile.entry_id == Entry.id)
+        .where(EntryFile.asset_id == asset_id)
+    ).all()
+    for code, contest_id in owners:
+        publication = db.session.scalar(
+            select(ResultsPublication)
+            .where(ResultsPublication.contest_id == contest_id)
+            .order_by(ResultsPublication.version.desc())
+            .limit(1)
+        )
+        if publication is not None and code in _winning_codes(publication.id, publication.sha256):
+            return True
+    return False
+
+
 def is_intact(publication: ResultsPublication) -> bool:
     """Whether the stored text still hashes to the published SHA-256."""
     return hashlib.sha256(publication.canonical_json.encode()).hexdigest() == publication.sha256
@@ -316,6 +360,7 @@ def _award_record(award: PrizeAward) -> dict:
         "prize_rank": award.prize.rank,
         "prize_en": award.prize.name_en,
         "prize_vi": award.prize.name_vi,
+        "prize_category": award.prize.category.slug if award.prize.category else None,
         "category": entry.category.slug,
         "code": entry.code,
         "title_vi": entry.title_vi,
