@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
+from flask_login import current_user
 from sqlalchemy import select
 
 from app.audit.services import record_decision
 from app.auth.models import Role, User
 from app.contest.models import Contest, StaffMembership, StaffRole
+from app.entries.models import Entry, EntryFile
 from app.extensions import db
 from app.jury.models import JuryRound, RoundJuror
 from app.jury.services.errors import ChairOnly, RoundNotFound
@@ -69,3 +71,14 @@ def set_jury_chair(contest: Contest, user: User | None, actor: User) -> None:
     db.session.flush()
     after = {"jury_chair_id": contest.jury_chair_id}
     record_decision(actor, "jury.chair", "contest", contest.id, before=before, after=after, contest_id=contest.id)
+
+
+def chair_may_view_asset(asset_id: str) -> bool:
+    """Whether the current user chairs the contest of the entry holding this asset (the prize desk shows it)."""
+    if not current_user.is_authenticated:
+        return False
+    contest = db.session.scalar(
+        select(Contest).join(Entry, Entry.contest_id == Contest.id).join(EntryFile, EntryFile.entry_id == Entry.id)
+        .where(EntryFile.asset_id == asset_id)
+    )
+    return contest is not None and is_chair(current_user, contest)

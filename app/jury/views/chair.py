@@ -16,13 +16,17 @@ from app.jury import bp, chair_pages, services
 from app.jury.forms import AdvanceForm, JurorReasonForm, ReasonForm
 from app.jury.labels import METHOD_LABELS, ROUND_KIND_LABELS, ROUND_STATUS_LABELS, VERDICT_LABELS
 from app.jury.models import JuryRound, RoundKind, RoundStatus
+from app.jury.services.access import chair_may_view_asset
 from app.jury.services.exports import (
     require_results_visible,
     score_sheet_csv,
     score_sheet_xlsx,
     start_score_export,
 )
+from app.media.views import publish_derivatives_when
 from app.storage import content_disposition
+
+publish_derivatives_when(chair_may_view_asset)  # the prize desk shows the finalists
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 RESULTS_SHOWN = (RoundStatus.CLOSED, RoundStatus.FINALISED)
