@@ -18,7 +18,7 @@ _public_rules: list[Callable[[str], bool]] = []
 
 
 def publish_derivatives_when(rule: Callable[[str], bool]) -> Callable[[str], bool]:
-    """Register a rule (asset id → bool, may look at current_user) under which the visitor sees an asset's web copies."""
+    """Register a rule (asset id → bool; it may look at current_user) that lets the visitor see web copies."""
     if rule not in _public_rules:
         _public_rules.append(rule)
     return rule
