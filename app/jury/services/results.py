@@ -7,6 +7,7 @@ criteria. `app.jury.aggregation` then ranks them three ways, side by side.
 
 from __future__ import annotations
 
+import itertools
 from collections import Counter
 from dataclasses import dataclass
 
@@ -44,18 +45,26 @@ def round_scale(round_: JuryRound) -> Scale:
 def weighted_rows(round_: JuryRound) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(juror ids, entry ids, weighted scores) of every complete, active review of a scoring round."""
     total_weight = select(func.sum(Criterion.weight)).where(Criterion.round_id == round_.id).scalar_subquery()
-    query = (
-        select(Review.juror_id, Review.entry_id, func.sum(Score.value * Criterion.weight) / total_weight)
-        .join(Score, Score.review_id == Review.id)
+    # Scores are summed per review_id alone, then joined to the reviews: grouping by one integer lets
+    # PostgreSQL hash-aggregate in parallel (grouping after the join made it merge-join and sort, 2× slower).
+    per_review = (
+        select(Score.review_id, func.sum(Score.value * Criterion.weight).label("weighted"))
         .join(Criterion, Criterion.id == Score.criterion_id)
-        .where(Review.round_id == round_.id, Review.removed_at.is_(None), Review.completed_at.is_not(None))
-        .group_by(Review.id, Review.juror_id, Review.entry_id)
+        .where(Criterion.round_id == round_.id)
+        .group_by(Score.review_id)
+        .subquery()
     )
-    rows = db.session.execute(query).all()
-    if not rows:
-        return np.array([], dtype=np.int64), np.array([], dtype=np.int64), np.array([], dtype=float)
-    jurors, entries, values = zip(*rows, strict=True)
-    return np.array(jurors, dtype=np.int64), np.array(entries, dtype=np.int64), np.array(values, dtype=float)
+    query = (
+        select(Review.juror_id, Review.entry_id, per_review.c.weighted / total_weight)
+        .join(per_review, per_review.c.review_id == Review.id)
+        .where(Review.round_id == round_.id, Review.removed_at.is_(None), Review.completed_at.is_not(None))
+    )
+    # Core rows straight into one float array: the ORM's row handling and zip(*rows) took twice the SQL's time.
+    # Ids stay exact as float64 (below 2**53). A Core execute does not autoflush, so flush first.
+    db.session.flush()
+    result = db.session.connection().execute(query)
+    table = np.fromiter(itertools.chain.from_iterable(result), dtype=np.float64).reshape(-1, 3)
+    return table[:, 0].astype(np.int64), table[:, 1].astype(np.int64), table[:, 2].copy()
 
 
 def round_sheet(round_: JuryRound) -> ScoreSheet:
