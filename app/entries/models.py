@@ -58,6 +58,13 @@ class EntryStatus(enum.StrEnum):
     WITHDRAWN = "withdrawn"
 
 
+class EntryHonour(enum.StrEnum):
+    """What the published results say of an entry: it reached the final round, or it won a prize."""
+
+    FINALIST = "finalist"
+    PRIZE = "prize"
+
+
 # States in which an entry still counts: for limits and for "the same file twice".
 ACTIVE_STATUSES = (
     EntryStatus.SUBMITTED,
@@ -117,6 +124,8 @@ class Entry(db.Model):
     authenticity_flags: Mapped[list] = mapped_column(JSON, default=list)
     # Why organisers rejected or disqualified it, shown to the entrant.
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Set only when results are published (by the jury's publication), so nothing shows before.
+    honour: Mapped[EntryHonour | None] = mapped_column(string_enum(EntryHonour, "entry_honour"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from app.auth.models import User
-from app.entries.models import Entry, EntryFile, EntryKind, EntryStatus
+from app.entries.models import Entry, EntryFile, EntryHonour, EntryKind, EntryStatus
 from app.entries.services.errors import EntryNotFound
 from app.entries.services.files import media_kind
 from app.extensions import db
@@ -94,6 +94,9 @@ def entry_steps(entry: Entry) -> list[Step]:
         steps.append(Step(key, state))
     if entry.status == EntryStatus.RECEIVED:
         steps[2] = Step("received", "done")
+    if entry.status == EntryStatus.ACCEPTED and entry.honour is not None:
+        steps[5] = Step("finalist", "done")
+        steps[6] = Step("prize", "done" if entry.honour == EntryHonour.PRIZE else "todo")
     return steps
 
 

@@ -14,13 +14,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from app.audit.services import record_decision
 from app.auth.models import User
 from app.contest.models import Category, Contest, Prize
 from app.core.timeutil import utcnow
-from app.entries.models import Entry, EntryFile, EntryStatus
+from app.entries.models import Entry, EntryFile, EntryHonour, EntryStatus
 from app.extensions import db
 from app.jury.aggregation import Method
 from app.jury.models import AdvanceMethod, JuryRound, PrizeAward, ResultsPublication, RoundEntry, RoundKind, RoundStatus
@@ -231,6 +231,7 @@ def publish_results(contest: Contest, actor: User, note: str = "") -> ResultsPub
         note=note.strip(),
     )
     db.session.add(publication)
+    _record_honours(contest)
     db.session.flush()
     record_decision(
         actor,
@@ -243,6 +244,17 @@ def publish_results(contest: Contest, actor: User, note: str = "") -> ResultsPub
         contest_id=contest.id,
     )
     return publication
+
+
+def _record_honours(contest: Contest) -> None:
+    """Mark the published finalists (entries of each category's last round) and prize winners on the entries,
+    so an entrant's timeline shows them; a new version replaces the marks of the one before."""
+    db.session.execute(update(Entry).where(Entry.contest_id == contest.id).values(honour=None))
+    last_rounds = [r.id for c in contest.categories if (r := final_round(c)) is not None]
+    finalists = select(RoundEntry.entry_id).where(RoundEntry.round_id.in_(last_rounds))
+    db.session.execute(update(Entry).where(Entry.id.in_(finalists)).values(honour=EntryHonour.FINALIST))
+    winners = select(PrizeAward.entry_id).where(PrizeAward.contest_id == contest.id)
+    db.session.execute(update(Entry).where(Entry.id.in_(winners)).values(honour=EntryHonour.PRIZE))
 
 
 def latest_publication(contest: Contest) -> ResultsPublication | None:
