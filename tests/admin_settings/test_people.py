@@ -218,3 +218,14 @@ def test_the_people_list_runs_a_fixed_number_of_queries(as_admin, make_person, c
     with count_queries() as more:
         as_admin.get("/admin/people?page=2")
     assert more.count == few.count
+
+
+def test_joining_a_jury_gives_the_juror_role_and_joining_the_secretariat_does_not(
+    app_ctx, contest, entrant, make_entrant, admin
+):
+    settings.add_staff_member(contest, entrant, StaffRole.SECRETARIAT, admin)
+    assert not entrant.has_role(Role.JUROR)
+    settings.add_staff_member(contest, entrant, StaffRole.JURY, admin)
+    db.session.commit()
+    assert Role.JUROR.value in entrant.role_names
+    assert audit_records("user.role_grant")

@@ -6,7 +6,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from app.audit.services import record_decision
-from app.auth.models import User
+from app.auth.models import Role, User
+from app.auth.services.admin import grant_user_role
 from app.contest.models import (
     Contest,
     StaffMembership,
@@ -50,6 +51,8 @@ def add_staff_member(contest: Contest, user: User, role: StaffRole, actor: User)
         return existing
     membership = StaffMembership(contest_id=contest.id, user_id=user.id, role=role)
     db.session.add(membership)
+    if role == StaffRole.JURY:
+        grant_user_role(user, Role.JUROR, actor)  # the juror's menu and pages follow the site role
     db.session.flush()
     record_decision(
         actor,
