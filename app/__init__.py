@@ -32,6 +32,7 @@ from app.core.i18n import (
 from app.core.security import register_security_headers
 from app.entries import bp as entries_bp
 from app.extensions import babel, csrf, db, limiter, login_manager, migrate
+from app.gallery import bp as gallery_bp
 from app.jobs import init_jobs
 from app.jury import bp as jury_bp
 from app.media import bp as media_bp
@@ -135,6 +136,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(audit_bp, cli_group="audit")
     app.register_blueprint(admin_bp)
     app.register_blueprint(jury_bp, cli_group="jury")
+    app.register_blueprint(gallery_bp, cli_group="gallery")
     api.init_api(app)
 
 

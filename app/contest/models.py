@@ -59,6 +59,13 @@ class VotePolicy(enum.StrEnum):
     TOTAL_PER_DAY = "total_per_day"
 
 
+class TieRule(enum.StrEnum):
+    """How People's Choice is decided when entries have the same number of valid votes."""
+
+    SHARED = "shared"  # every tied entry receives it
+    FIRST_TO_REACH = "first_to_reach"  # the entry that reached the winning count first
+
+
 class StaffRole(enum.StrEnum):
     """A person's role in running one contest; staff may not enter it."""
 
@@ -133,6 +140,12 @@ class Contest(db.Model):
     )
     votes_per_day: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     vote_counts_visible: Mapped[bool] = mapped_column(default=False, server_default=false())
+    peoples_choice_tie_rule: Mapped[TieRule] = mapped_column(
+        string_enum(TieRule, "tie_rule"), default=TieRule.SHARED, server_default=TieRule.SHARED.value
+    )
+    # The public gallery shows authors' names only once results are out (results_at), so the jury stays
+    # blind, unless the organisers choose otherwise.
+    shows_authors_before_results: Mapped[bool] = mapped_column(default=False, server_default=false())
     is_current: Mapped[bool] = mapped_column(default=False)
     # The jury's chair: sees round results, advances entries, reopens confirmed scores, proposes prizes.
     jury_chair_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

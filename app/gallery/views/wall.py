@@ -1,0 +1,3 @@
+"""Placeholder: filled in by the wall pages."""
+
+from app.gallery import bp  # noqa: F401
