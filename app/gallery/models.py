@@ -46,6 +46,7 @@ class Vote(db.Model):
         CheckConstraint("slot >= 1", name="slot_positive"),
         Index("ix_votes_entry_cast_at", "entry_id", "cast_at"),
         Index("ix_votes_contest_cast_at", "contest_id", "cast_at"),
+        Index("ix_votes_contest_day", "contest_id", "day"),
         Index("ix_votes_contest_ip_prefix", "contest_id", "ip_prefix"),
         Index("ix_votes_voter_cast_at", "voter_id", "cast_at"),
     )

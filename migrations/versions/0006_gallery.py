@@ -100,6 +100,7 @@ def upgrade():
     )
     with op.batch_alter_table('votes', schema=None) as batch_op:
         batch_op.create_index('ix_votes_contest_cast_at', ['contest_id', 'cast_at'], unique=False)
+        batch_op.create_index('ix_votes_contest_day', ['contest_id', 'day'], unique=False)
         batch_op.create_index('ix_votes_contest_ip_prefix', ['contest_id', 'ip_prefix'], unique=False)
         batch_op.create_index('ix_votes_entry_cast_at', ['entry_id', 'cast_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_votes_voiding_id'), ['voiding_id'], unique=False)
@@ -125,6 +126,7 @@ def downgrade():
         batch_op.drop_index('ix_votes_entry_cast_at')
         batch_op.drop_index('ix_votes_contest_ip_prefix')
         batch_op.drop_index('ix_votes_contest_cast_at')
+        batch_op.drop_index('ix_votes_contest_day')
 
     op.drop_table('votes')
     with op.batch_alter_table('entry_vote_counts', schema=None) as batch_op:

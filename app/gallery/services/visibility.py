@@ -75,6 +75,8 @@ def counts_are_public(contest: Contest, now: datetime | None = None) -> bool:
 
 def require_open_gallery(slug: str, now: datetime | None = None) -> Contest:
     """The contest with this slug if its gallery is open; GalleryNotFound otherwise."""
+    if "\x00" in slug or len(slug) > 80:
+        raise GalleryNotFound()
     contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
     if contest is None or not gallery_is_open(contest, now):
         raise GalleryNotFound()
@@ -83,7 +85,7 @@ def require_open_gallery(slug: str, now: datetime | None = None) -> Contest:
 
 def public_entry(contest: Contest, code: str) -> Entry:
     """An accepted entry of the contest by code; PublicEntryNotFound for anything else."""
-    if len(code) > 40:
+    if "\x00" in code or len(code) > 40:
         raise PublicEntryNotFound()
     entry = db.session.scalar(
         select(Entry).where(Entry.contest_id == contest.id, Entry.code == code, Entry.status == EntryStatus.ACCEPTED)
