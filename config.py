@@ -70,6 +70,16 @@ class Config:
         self.RATELIMIT_REGISTER = os.environ.get("RATELIMIT_REGISTER", "5 per minute;30 per hour")
         self.RATELIMIT_RESET = os.environ.get("RATELIMIT_RESET", "5 per minute;20 per hour")
         self.RATELIMIT_VERIFY = os.environ.get("RATELIMIT_VERIFY", "10 per minute;60 per hour")
+        # Public votes: per account (user id) and per client IP (the real one only behind TRUSTED_PROXY_COUNT).
+        self.RATELIMIT_VOTE_ACCOUNT = os.environ.get("RATELIMIT_VOTE_ACCOUNT", "30 per minute;300 per hour")
+        self.RATELIMIT_VOTE_IP = os.environ.get("RATELIMIT_VOTE_IP", "60 per minute")
+        # The proof of work asked of risky votes (app/gallery/services/challenge.py): zero bits to find,
+        # how long a challenge stays valid, and what makes a vote look risky.
+        self.VOTE_POW_BITS = _env_int("VOTE_POW_BITS", 18)
+        self.VOTE_POW_TTL_SECONDS = _env_int("VOTE_POW_TTL_SECONDS", 600)
+        self.VOTE_RISK_NEW_ACCOUNT_HOURS = _env_int("VOTE_RISK_NEW_ACCOUNT_HOURS", 24)
+        self.VOTE_RISK_PREFIX_VOTES_PER_HOUR = _env_int("VOTE_RISK_PREFIX_VOTES_PER_HOUR", 50)
+        self.VOTE_RISK_VOTER_VOTES_PER_10_MIN = _env_int("VOTE_RISK_VOTER_VOTES_PER_10_MIN", 10)
 
         # Media storage (app/storage): files under MEDIA_ROOT, or an S3-compatible bucket.
         # S3 credentials come from the usual boto3 chain (AWS_ACCESS_KEY_ID, a profile, a role).
@@ -104,6 +114,9 @@ class Config:
 
         # Number of reverse proxies in front of the app whose X-Forwarded-* we trust.
         self.TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+        # Reach statistics: the header in which that trusted proxy names the visitor's country
+        # (e.g. CF-IPCountry behind Cloudflare); empty: countries are not counted.
+        self.REACH_COUNTRY_HEADER = os.environ.get("REACH_COUNTRY_HEADER", "")
 
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -167,6 +180,7 @@ class TestConfig(Config):
         # Jobs run right after the commit that queued them, unless a test starts real workers.
         self.JOBS_BACKEND = os.environ.get("TEST_JOBS_BACKEND") or "sync"
         self.MEDIA_RETRY_BASE_S = 0.01
+        self.VOTE_POW_BITS = 8  # browser tests solve it at once; tests asking for more set it themselves
         self.FFMPEG_TIMEOUT_S = 120
 
 
