@@ -1,0 +1,272 @@
+"""Browsing the public gallery: filters, sorts, search and keyset pages over accepted entries.
+
+Pages have a fixed size and are walked by a cursor (the last card's sort key and id), so page 500 costs
+what page 1 costs. Vote counts take part only when they are public: otherwise the query neither joins
+them nor sorts by them, so nothing about them can leak through the order or the size of a page.
+
+The fair order shuffles entries per visitor without a stored random column: an entry's key is
+x² mod P with x = (a·id + b) mod P, P = 2^31 - 1 prime, a and b drawn from the visitor's seed. For a
+random seed, x is uniform and pairwise independent across entries, so every entry is equally likely
+to land on the first page; squaring breaks the regular stride an affine map alone would show (entries
+entered one after another would keep a fixed spacing). Four arithmetic operations per row, the same
+in SQLite and PostgreSQL, and ties (x and P - x) are broken by id.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Select, and_, func, literal, literal_column, or_, select
+from sqlalchemy.orm import lazyload
+
+from app.auth.services.admin import _escape_like, _folded, _give_sqlite_translate, fold_for_search
+from app.contest.models import Contest
+from app.entries.models import Entry, EntryFile, EntryHonour, EntryKind, EntryStatus
+from app.extensions import db
+from app.gallery.models import EntryVoteCount
+from app.gallery.services.visibility import authors_are_public, counts_are_public
+from app.media.models import Derivative, MediaAsset, ProcessingState
+
+PAGE_SIZE = 24
+SEARCH_MAX = 100
+CARD_DERIVATIVES = ("w480.webp", "w1280.webp", "poster.jpg")
+WALL_MAX = 300  # slides on the display wall; a long loop is no better on a public screen
+_P = 2_147_483_647  # a prime (2^31 - 1) above every entry id
+
+
+class GallerySort(enum.StrEnum):
+    """How the gallery orders its cards."""
+
+    FAIR = "fair"  # a shuffle stable for one visitor, different for the next
+    NEWEST = "newest"
+    MOST_VOTED = "votes"  # only while counts are public
+
+
+class HonourFilter(enum.StrEnum):
+    """Finalists (the final round, winners included) or winners only, from the published results."""
+
+    FINALISTS = "finalists"
+    WINNERS = "winners"
+
+
+@dataclass(frozen=True)
+class GalleryQuery:
+    """What the visitor asked for, already validated: unknown values were dropped, not refused."""
+
+    category_id: int | None = None
+    kind: EntryKind | None = None
+    honour: HonourFilter | None = None
+    text: str = ""
+    sort: GallerySort = GallerySort.FAIR
+    after: tuple[int, int] | None = None  # the cursor: (sort key, id) of the last card already shown
+
+
+@dataclass(frozen=True)
+class Card:
+    """What one card of the grid shows: plain values, the author and votes None while they are hidden."""
+
+    id: int
+    code: str
+    title_vi: str
+    title_en: str
+    credit_name: str | None
+    honour: EntryHonour | None
+    votes: int | None
+    asset_id: str | None
+    placeholder: str
+    thumbnails: tuple[tuple[str, int, int], ...]  # (derivative name, width, height), smallest first
+
+
+@dataclass(frozen=True)
+class GalleryPage:
+    """One page of cards; next_cursor is None on the last page."""
+
+    cards: list[Card]
+    next_cursor: str | None
+    shows_counts: bool
+    shows_authors: bool
+
+
+def seed_multipliers(seed: str) -> tuple[int, int]:
+    """Two numbers from the visitor's seed: a multiplier in [1, P) and an offset in [0, P)."""
+    digest = hashlib.blake2b(seed.encode(), digest_size=8).digest()
+    a = int.from_bytes(digest[0:4], "big") % (_P - 1) + 1
+    b = int.from_bytes(digest[4:8], "big") % _P
+    return a, b
+
+
+def fair_key(entry_id: int, seed: str) -> int:
+    """An entry's place in the visitor's shuffle (the same arithmetic as fair_key_sql, in Python)."""
+    a, b = seed_multipliers(seed)
+    x = (entry_id * a + b) % _P
+    return x * x % _P
+
+
+def fair_key_sql(seed: str):
+    """fair_key as a SQL expression over Entry.id; every product stays below 2^62."""
+    a, b = seed_multipliers(seed)
+    # integer * bigint is bigint in PostgreSQL; SQLite's integers are 64-bit anyway.
+    x = (Entry.id * literal(a, BigInteger) + literal(b, BigInteger)) % literal(_P, BigInteger)
+    return (x * x) % literal(_P, BigInteger)
+
+
+def parse_cursor(text: str | None) -> tuple[int, int] | None:
+    """"<key>.<id>" as two integers, or None for anything else (a bad cursor just starts over)."""
+    key, dot, entry_id = (text or "").partition(".")
+    if not dot or len(text) > 40:
+        return None
+    try:
+        return int(key), int(entry_id)
+    except ValueError:
+        return None
+
+
+def filter_public_entries(statement: Select, contest: Contest, query: GalleryQuery, now: datetime) -> Select:
+    """The statement limited to accepted entries of the contest matching the filters and the search."""
+    statement = statement.where(Entry.contest_id == contest.id, Entry.status == EntryStatus.ACCEPTED)
+    if query.category_id is not None:
+        statement = statement.where(Entry.category_id == query.category_id)
+    if query.kind is not None:
+        statement = statement.where(Entry.kind == query.kind)
+    if query.honour is HonourFilter.WINNERS:
+        statement = statement.where(Entry.honour == EntryHonour.PRIZE)
+    elif query.honour is HonourFilter.FINALISTS:
+        statement = statement.where(Entry.honour.in_((EntryHonour.FINALIST, EntryHonour.PRIZE)))
+    needle = fold_for_search(query.text[:SEARCH_MAX])
+    if needle:
+        fold = _folder()
+        pattern = f"%{_escape_like(needle)}%"
+        columns = [Entry.title_vi, Entry.title_en, Entry.place]
+        if authors_are_public(contest, now):
+            columns.append(Entry.credit_name)
+        statement = statement.where(or_(*(fold(column).like(pattern, escape="\\") for column in columns)))
+    return statement
+
+
+def _folder():
+    """The SQL that folds a column like fold_for_search, for the session's database.
+
+    PostgreSQL: decompose (NFD), drop the combining marks, then đ → d; ten times faster there than
+    translate() with the full map of accented letters. SQLite: the accounts search's translate().
+    """
+    if db.session.get_bind().dialect.name == "postgresql":
+        return lambda column: func.replace(
+            func.regexp_replace(func.normalize(func.lower(column), literal_column("NFD")), "[\u0300-\u036f]", "", "g"),
+            "đ",
+            "d",
+        )
+    _give_sqlite_translate()
+    return _folded
+
+
+def _after(key, cursor: tuple[int, int], descending: bool):
+    """Rows strictly after the cursor in (key, id) order, ascending or descending."""
+    last_key, last_id = cursor
+    if key is Entry.id:  # "newest": the key is the id, so a plain range the primary key serves
+        return Entry.id < last_id if descending else Entry.id > last_id
+    if descending:
+        return or_(key < last_key, and_(key == last_key, Entry.id < last_id))
+    return or_(key > last_key, and_(key == last_key, Entry.id > last_id))
+
+
+def _sort_key(sort: GallerySort, seed: str):
+    """The sort expression and whether it runs descending."""
+    if sort is GallerySort.NEWEST:
+        return Entry.id, True
+    if sort is GallerySort.MOST_VOTED:
+        return func.coalesce(EntryVoteCount.valid_votes, 0), True
+    return fair_key_sql(seed), False
+
+
+def gallery_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime) -> GalleryPage:
+    """One page of the gallery: PAGE_SIZE cards after the cursor, with vote counts and authors only if public.
+
+    Two queries whatever the page: the cards (plain columns, the first file's asset joined), then the
+    thumbnails of their assets.
+    """
+    show_counts = counts_are_public(contest, now)
+    show_authors = authors_are_public(contest, now)
+    sort = query.sort if show_counts or query.sort is not GallerySort.MOST_VOTED else GallerySort.FAIR
+    key, descending = _sort_key(sort, seed)
+    votes = func.coalesce(EntryVoteCount.valid_votes, 0) if show_counts else literal(0)
+    sort_key = key.label("sort_key")
+    ranked = select(Entry.id.label("entry_id"), sort_key, votes.label("votes")).select_from(Entry)
+    if show_counts:
+        ranked = ranked.outerjoin(EntryVoteCount, EntryVoteCount.entry_id == Entry.id)
+    ranked = filter_public_entries(ranked, contest, query, now)
+    if query.after is not None:
+        ranked = ranked.where(_after(key, query.after, descending))
+    order = (sort_key.desc(), Entry.id.desc()) if descending else (sort_key, Entry.id)
+    page = ranked.order_by(*order).limit(PAGE_SIZE + 1).subquery()
+    # Rank first, then fetch the page's few rows with their first file: joins never touch the whole list.
+    statement = (
+        select(Entry.id, Entry.code, Entry.title_vi, Entry.title_en, Entry.credit_name, Entry.honour)
+        .add_columns(page.c.sort_key, page.c.votes, EntryFile.asset_id, MediaAsset.state, MediaAsset.placeholder)
+        .join(page, page.c.entry_id == Entry.id)
+        .outerjoin(EntryFile, and_(EntryFile.entry_id == Entry.id, EntryFile.position == 1))
+        .outerjoin(MediaAsset, MediaAsset.id == EntryFile.asset_id)
+    )
+    outer_order = (page.c.sort_key.desc(), Entry.id.desc()) if descending else (page.c.sort_key, Entry.id)
+    rows = db.session.execute(statement.order_by(*outer_order)).all()
+    shown = rows[:PAGE_SIZE]
+    thumbs = _thumbnails([row.asset_id for row in shown if row.state == ProcessingState.READY])
+    cards = [
+        Card(
+            id=row.id,
+            code=row.code,
+            title_vi=row.title_vi,
+            title_en=row.title_en,
+            credit_name=row.credit_name if show_authors else None,
+            honour=row.honour,
+            votes=row.votes if show_counts else None,
+            asset_id=row.asset_id,
+            placeholder=row.placeholder or "",
+            thumbnails=thumbs.get(row.asset_id, ()),
+        )
+        for row in shown
+    ]
+    next_cursor = f"{shown[-1].sort_key}.{shown[-1].id}" if len(rows) > PAGE_SIZE else None
+    return GalleryPage(cards=cards, next_cursor=next_cursor, shows_counts=show_counts, shows_authors=show_authors)
+
+
+def _thumbnails(asset_ids: list[str]) -> dict[str, tuple[tuple[str, int, int], ...]]:
+    """Each asset's card-sized web copies as (name, width, height), smallest first."""
+    if not asset_ids:
+        return {}
+    rows = db.session.execute(
+        select(Derivative.asset_id, Derivative.name, Derivative.width, Derivative.height)
+        .where(Derivative.asset_id.in_(asset_ids), Derivative.name.in_(CARD_DERIVATIVES))
+        .order_by(Derivative.asset_id, Derivative.width)
+    ).all()
+    found: dict[str, list] = {}
+    for row in rows:
+        found.setdefault(row.asset_id, []).append((row.name, row.width, row.height))
+    return {asset_id: tuple(sizes) for asset_id, sizes in found.items()}
+
+
+def entry_votes(entry: Entry) -> tuple[int, int]:
+    """An entry's valid and voided vote counts (the page shows them only when counts are public)."""
+    row = db.session.get(EntryVoteCount, entry.id)
+    return (row.valid_votes, row.voided_votes) if row is not None else (0, 0)
+
+
+def wall_entries(contest: Contest, show: str | None = None) -> list[Entry]:
+    """The display wall's playlist: winners, or finalists if asked (or if no winners yet), else all accepted."""
+    base = (
+        select(Entry)
+        .where(Entry.contest_id == contest.id, Entry.status == EntryStatus.ACCEPTED)
+        .options(lazyload(Entry.members))
+        .order_by(Entry.category_id, Entry.code)
+        .limit(WALL_MAX)
+    )
+    winners = base.where(Entry.honour == EntryHonour.PRIZE)
+    finalists = base.where(Entry.honour.in_((EntryHonour.FINALIST, EntryHonour.PRIZE)))
+    choices = [finalists, winners] if show == HonourFilter.FINALISTS else [winners, finalists]
+    for statement in [*choices, base]:
+        entries = list(db.session.scalars(statement))
+        if entries:
+            return entries
+    return []
