@@ -3,15 +3,20 @@
 from bench import (
     duplicates,
     export_zip,
+    gallery,
     jury_results,
     jury_round_db,
     pages,
     photo_derivatives,
     transcode,
     upload,
+    votes,
 )
 
 if __name__ == "__main__":
-    for module in (pages, photo_derivatives, transcode, upload, export_zip, duplicates, jury_results, jury_round_db):
+    modules = (
+        pages, photo_derivatives, transcode, upload, export_zip, duplicates, jury_results, jury_round_db, votes, gallery
+    )
+    for module in modules:
         print(f"\n== {module.__name__} ==")
         module.main()

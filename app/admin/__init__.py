@@ -14,5 +14,7 @@ from app.admin import (  # noqa: E402,F401  (each module registers its routes on
     messages,
     moderation,
     people,
+    reach,
     settings,
+    votes,
 )

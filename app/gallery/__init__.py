@@ -9,4 +9,5 @@ from flask import Blueprint
 
 bp = Blueprint("gallery", __name__)
 
-from app.gallery import models, views  # noqa: E402,F401  (models for the metadata; views register routes)
+# models for the metadata; services register People's Choice as a results section; views register routes
+from app.gallery import models, services, views  # noqa: E402,F401

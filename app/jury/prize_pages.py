@@ -212,6 +212,7 @@ def public_context(contest: Contest, publication: ResultsPublication) -> dict:
         "contest": contest,
         "publication": publication,
         "groups": results_view(contest, published_results(publication)),
+        "sections": published_results(publication).get("sections", {}),
         "publications": publications_of(contest),
     }
 
@@ -223,6 +224,7 @@ def preview_context(contest: Contest) -> dict:
     return {
         "contest": contest,
         "groups": results_view(contest, results),
+        "sections": results.get("sections", {}),
         "canonical_text": payload.decode(),
         "sha256": hashlib.sha256(payload).hexdigest(),
         "publications": publications_of(contest),

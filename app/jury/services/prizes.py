@@ -19,6 +19,7 @@ from sqlalchemy import func, select, update
 from app.audit.services import record_decision
 from app.auth.models import User
 from app.contest.models import Category, Contest, Prize
+from app.contest.results_sections import results_sections
 from app.core.timeutil import utcnow
 from app.entries.models import Entry, EntryFile, EntryHonour, EntryStatus
 from app.extensions import db
@@ -188,12 +189,16 @@ def canonical_results(contest: Contest) -> dict:
                 "rounds": [_round_record(round_) for round_ in rounds],
             }
         )
-    return {
+    results = {
         "format": CANONICAL_FORMAT,
         "contest": {"slug": contest.slug, "name_vi": contest.name_vi, "name_en": contest.name_en},
         "categories": categories,
         "prizes": [_award_record(award) for award in awards_of(contest)],
     }
+    sections = results_sections(contest)  # e.g. the gallery's People's Choice; absent when there is none
+    if sections:
+        results["sections"] = sections
+    return results
 
 
 def canonical_bytes(results: dict) -> bytes:
@@ -203,6 +208,11 @@ def canonical_bytes(results: dict) -> bytes:
 
 def publish_results(contest: Contest, actor: User, note: str = "") -> ResultsPublication:
     """Publish the results: every category's final round finalised, the canonical JSON stored with its hash."""
+    has_voting = contest.voting_open_at is not None and contest.voting_close_at is not None
+    if has_voting and utcnow() < contest.voting_close_at:
+        raise PrizeRefused(
+            _l("Public voting is still open: publish the results after it closes, so that People's Choice is final.")
+        )
     unfinished = [
         c.name_en
         for c in contest.categories
