@@ -37,6 +37,7 @@ from app import create_app
 from app.auth.models import User
 from app.contest.models import Category, ContestStatus
 from app.contest.seed import seed_first_contest
+from app.core.search import fold_for_search
 from app.core.timeutil import utcnow
 from app.entries.models import Entry, EntryFile, EntryKind, EntryStatus
 from app.extensions import db
@@ -140,7 +141,11 @@ def _insert_entries(contest, photo, entrant_ids: list[int], now) -> None:
                  title_vi=f"Tác phẩm số {n + 1} – Bình minh trên sông Lam", title_en=f"Work {n + 1}",
                  place=places[n % len(places)], made_on=date(2025, 4, 30), credit_name=f"Tác Giả {n % 997}",
                  declared_own_work=True, declared_made_in_area=True, declared_consent=True, declared_licence=True,
-                 rules_version=contest.rules_version, authenticity_flags=[], submitted_at=now, updated_at=now)
+                 rules_version=contest.rules_version, authenticity_flags=[], submitted_at=now, updated_at=now,
+                 # bulk inserts skip the model's folding hook, so fold here as it would
+                 search_text="\n".join(fold_for_search(t) for t in (
+                     f"Tác phẩm số {n + 1} – Bình minh trên sông Lam", f"Work {n + 1}", places[n % len(places)])),
+                 author_search=fold_for_search(f"Tác Giả {n % 997}"))
             for n in range(ENTRIES)
         ],
     )  # fmt: skip

@@ -19,12 +19,14 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from app.auth.models import User
 from app.contest.models import Category, Contest
 from app.core.models import string_enum
+from app.core.search import fold_for_search
 from app.core.timeutil import UTCDateTime, utcnow
 from app.extensions import db
 from app.media.models import MediaAsset
@@ -124,6 +126,9 @@ class Entry(db.Model):
     authenticity_flags: Mapped[list] = mapped_column(JSON, default=list)
     # Why organisers rejected or disqualified it, shown to the entrant.
     decision_reason: Mapped[str | None] = mapped_column(Text)
+    # Folded copies (lower case, no diacritics) for the gallery's search, kept by _fold_for_search below.
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    author_search: Mapped[str] = mapped_column(String(CREDIT_MAX), default="", server_default="")
     # Set only when results are published (by the jury's publication), so nothing shows before.
     honour: Mapped[EntryHonour | None] = mapped_column(string_enum(EntryHonour, "entry_honour"))
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -150,6 +155,14 @@ class Entry(db.Model):
     def is_withdrawn(self) -> bool:
         """Whether the entrant took the entry back."""
         return self.status == EntryStatus.WITHDRAWN
+
+
+@event.listens_for(Entry, "before_insert")
+@event.listens_for(Entry, "before_update")
+def _fold_for_search(_mapper, _connection, entry: Entry) -> None:
+    """Keep the folded search copies in step with the title, place and credit, whatever changed them."""
+    entry.search_text = "\n".join(fold_for_search(text) for text in (entry.title_vi, entry.title_en, entry.place))
+    entry.author_search = fold_for_search(entry.credit_name)[:CREDIT_MAX]
 
 
 class EntryFile(db.Model):

@@ -44,3 +44,13 @@ def test_only_accepted_entries_are_public(app_ctx, voting_contest, make_public_e
     with pytest.raises(services.PublicEntryNotFound):
         services.public_entry(voting_contest, entry.code)
     assert not services.is_gallery_asset(entry.files[0].asset_id)
+
+
+def test_entries_keep_folded_copies_for_search_through_every_change(app_ctx, voting_contest, make_public_entries):
+    entry = make_public_entries(1)[0]
+    assert entry.search_text.split("\n")[0] == "binh minh tren song lam"
+    assert entry.author_search == "tran thi binh"
+    entry.title_vi, entry.place, entry.credit_name = "Chợ phiên Kỳ Sơn", "Kỳ Sơn", "Lê Đức Anh"
+    db.session.commit()
+    assert entry.search_text.split("\n") == ["cho phien ky son", "dawn on the lam river", "ky son"]
+    assert entry.author_search == "le duc anh"

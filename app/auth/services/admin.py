@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, or_, select
 
 from app.audit.services import record_decision
 from app.auth.models import Role, User
 from app.auth.services.account import grant_role, revoke_role
 from app.auth.services.sessions import end_other_sessions
 from app.core.errors import DomainError
+from app.core.search import escape_like as _escape_like
+from app.core.search import fold_for_search, lend_sqlite_translate
+from app.core.search import folded_sql as _folded
 from app.extensions import db
 
 
@@ -86,43 +87,6 @@ def search_users_query(text: str = "") -> Select:
     )
 
 
-def _accented_letters() -> tuple[str, str]:
-    """Every accented Latin letter Vietnamese uses (both cases) and its plain lower-case letter."""
-    accented, plain = ["Đđ"], ["dd"]
-    for code in range(0x00C0, 0x1EFA):
-        char = chr(code)
-        base = unicodedata.normalize("NFD", char)[0]
-        if char != base and base.isascii() and base.isalpha() and unicodedata.normalize("NFC", char) == char:
-            accented.append(char)
-            plain.append(base.lower())
-    return "".join(accented), "".join(plain)
-
-
-_ACCENTED, _PLAIN = _accented_letters()
-_FOLD_TABLE = str.maketrans(_ACCENTED, _PLAIN)
-
-
-def fold_for_search(text: str) -> str:
-    """Text in lower case without diacritics, as the search compares it ("Nguyễn" → "nguyen")."""
-    return unicodedata.normalize("NFC", (text or "").strip()).lower().translate(_FOLD_TABLE)
-
-
-def _escape_like(text: str) -> str:
-    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _folded(column):
-    """The column folded like fold_for_search, in SQL: lower() then translate() of accented letters."""
-    return func.translate(func.lower(column), _ACCENTED, _PLAIN)
-
-
-def _sqlite_translate(value: str | None, source: str, target: str) -> str | None:
-    if value is None:
-        return None
-    return value.translate(_FOLD_TABLE if source == _ACCENTED else str.maketrans(source, target))
-
-
 def _give_sqlite_translate() -> None:
     """SQLite has no translate(); lend it Python's on this session's connection (development only)."""
-    raw = db.session.connection().connection.driver_connection
-    raw.create_function("translate", 3, _sqlite_translate, deterministic=True)
+    lend_sqlite_translate(db.session.connection().connection.driver_connection)

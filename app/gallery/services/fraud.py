@@ -22,8 +22,8 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import BigInteger, Float, and_, cast, distinct, func, or_, select
 
 from app.auth.models import User
-from app.auth.services.admin import fold_for_search
 from app.contest.models import Contest
+from app.core.search import fold_for_search
 from app.core.timeutil import to_local, utcnow
 from app.entries.models import Entry
 from app.extensions import db

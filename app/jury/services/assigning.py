@@ -14,8 +14,8 @@ from sqlalchemy import select
 
 from app.audit.services import record_decision
 from app.auth.models import User
-from app.auth.services.admin import fold_for_search
 from app.contest.models import Contest
+from app.core.search import fold_for_search
 from app.core.timeutil import utcnow
 from app.entries.models import Entry, EntryMember
 from app.extensions import db
