@@ -33,6 +33,7 @@ HONOUR_LABELS = {HonourFilter.FINALISTS: _l("Finalists"), HonourFilter.WINNERS: 
 SHARE_TARGETS = {
     "facebook": "https://www.facebook.com/sharer/sharer.php?u={url}",
     "zalo": "https://sp.zalo.me/share_to?url={url}",
+    "x": "https://twitter.com/intent/tweet?url={url}",
 }
 
 

@@ -220,8 +220,11 @@ def test_share_click_counts_and_redirects_with_the_encoded_entry_url(
     assert answer.headers["Location"] == "https://www.facebook.com/sharer/sharer.php?u=" + quote(entry_url, safe="")
     answer = client.get(f"/gallery/{slug}/{code}/share/zalo", headers={"User-Agent": BROWSER})
     assert answer.headers["Location"] == "https://sp.zalo.me/share_to?url=" + quote(entry_url, safe="")
+    answer = client.get(f"/gallery/{slug}/{code}/share/x", headers={"User-Agent": BROWSER})
+    assert answer.headers["Location"] == "https://twitter.com/intent/tweet?url=" + quote(entry_url, safe="")
+    assert client.get(f"/gallery/{slug}/{code}/share/myspace", headers={"User-Agent": BROWSER}).status_code == 404
     db.session.expire_all()
-    assert counts() == [("share", entry.id, "", "", "", 2)]
+    assert counts() == [("share", entry.id, "", "", "", 3)]
 
 
 def test_share_click_of_a_work_not_in_the_gallery_is_404_and_counts_nothing(
