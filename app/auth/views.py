@@ -35,11 +35,12 @@ from app.auth.rules import country_choices
 from app.core.errors import DomainError, InvalidToken
 from app.core.forms import form_status, show_errors_on_form
 from app.core.i18n import current_locale
-from app.core.security import safe_next
+from app.core.security import is_safe_next, safe_next
 from app.core.timeutil import utcnow
 from app.extensions import db, limiter
 
 PENDING_EMAIL_KEY = "pending_verification_email"
+RETURN_TO_KEY = "return_to_after_login"  # where a visitor who registered on the way wanted to go
 
 
 def _limit(setting: str):
@@ -74,6 +75,8 @@ def register():
         else:
             db.session.commit()
             session[PENDING_EMAIL_KEY] = form.email.data
+            if is_safe_next(request.args.get("next")):
+                session[RETURN_TO_KEY] = request.args["next"]  # back where they were once they log in
             flash(_("We have sent a 6-digit code to your email. Enter it below to finish."), "success")
             return redirect(url_for("auth.verify_email"))
     return render_template("auth/register.html", form=form), form_status(form)
@@ -102,7 +105,7 @@ def verify_email():
             flash(_("Your email address is confirmed."), "success")
             if current_user.is_authenticated and current_user.id == user.id:
                 return redirect(url_for("auth.account"))
-            return redirect(url_for("auth.login"))
+            return redirect(url_for("auth.login", next=session.pop(RETURN_TO_KEY, None)))
     return render_template(
         "auth/verify.html", form=form, resend_form=EmailOnlyForm(email=form.email.data)
     ), form_status(form, failure)

@@ -11,8 +11,8 @@ from app.extensions import db
 from tests.conftest import DEFAULT_PASSWORD, csrf_from
 
 
-def _register(client, **overrides):
-    page = client.get("/auth/register").get_data(as_text=True)
+def _register(client, path="/auth/register", **overrides):
+    page = client.get(path).get_data(as_text=True)
     data = {
         "full_name": "Nguyễn Thị Hoài Thương",
         "email": "Hoai.Thuong@Gmail.com",
@@ -24,7 +24,7 @@ def _register(client, **overrides):
         "csrf_token": csrf_from(page),
     }
     data.update(overrides)
-    return client.post("/auth/register", data=data)
+    return client.post(path, data=data)
 
 
 def _user_count(app) -> int:
@@ -57,6 +57,35 @@ def test_register_then_verify_with_code(app, client, outbox):
     assert response.status_code == 302
     with app.app_context():
         assert db.session.scalar(select(User)).email_verified_at is not None
+
+
+def _verify(client, outbox):
+    code = re.search(r"\b(\d{6})\b", outbox()[-1]["body"]).group(1)
+    page = client.get("/auth/verify").get_data(as_text=True)
+    return client.post(
+        "/auth/verify", data={"email": "hoaithuong@gmail.com", "code": code, "csrf_token": csrf_from(page)}
+    )
+
+
+def test_a_visitor_who_registers_on_the_way_is_sent_back_after_logging_in(app, client, outbox):
+    """Someone who pressed Vote and had to make an account ends up on that work again, not on the home page."""
+    login_page = client.get("/auth/login?next=/gallery/happy/HNA25-A-0001").get_data(as_text=True)
+    assert "/auth/register?next=" in login_page
+    _register(client, path="/auth/register?next=/gallery/happy/HNA25-A-0001")
+    response = _verify(client, outbox)
+    assert response.headers["Location"].endswith("/auth/login?next=/gallery/happy/HNA25-A-0001")
+    page = client.get("/auth/login?next=/gallery/happy/HNA25-A-0001").get_data(as_text=True)
+    answer = client.post(
+        "/auth/login?next=/gallery/happy/HNA25-A-0001",
+        data={"email": "hoaithuong@gmail.com", "password": DEFAULT_PASSWORD, "csrf_token": csrf_from(page)},
+    )
+    assert answer.headers["Location"].endswith("/gallery/happy/HNA25-A-0001")
+
+
+def test_an_off_site_next_is_not_kept_through_registration(app, client, outbox):
+    _register(client, path="/auth/register?next=https://evil.example/phish")
+    response = _verify(client, outbox)
+    assert response.headers["Location"].endswith("/auth/login")
 
 
 def test_register_without_csrf_is_refused_and_creates_nothing(app, client):
