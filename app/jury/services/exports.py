@@ -7,22 +7,18 @@ database in batches, so 1.5 million scores never sit in memory at once.
 
 from __future__ import annotations
 
-import tempfile
 from collections.abc import Iterator
 from datetime import datetime
 from typing import IO, Any
 
 from flask_babel import lazy_gettext as _l
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
 from sqlalchemy import and_, func, literal, select
 
 from app.audit.services import record_decision
 from app.auth.models import User
 from app.core.timeutil import to_local
 from app.entries.models import Entry
-from app.entries.services.exports import csv_lines, neutralise
+from app.entries.services.exports import csv_lines, neutralise, xlsx_file
 from app.extensions import db
 from app.jury.labels import VERDICT_LABELS
 from app.jury.models import Criterion, JuryRound, Review, RoundKind, RoundStatus, Score
@@ -145,34 +141,5 @@ def score_sheet_csv(round_: JuryRound) -> Iterator[bytes]:
 
 def score_sheet_xlsx(round_: JuryRound) -> IO[bytes]:
     """The sheet as an XLSX workbook in an anonymous temporary file, rewound (the caller closes it)."""
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=f"{round_.category.slug}-{round_.position}"[:31])
-    sheet.freeze_panes = "A2"
-    bold = Font(bold=True)
-    header = []
-    for label in header_labels():
-        cell = WriteOnlyCell(sheet, value=label)
-        cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in score_sheet_rows(round_):
-        sheet.append([_xlsx_cell(sheet, value) for value in row])
-    target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (outlives this function: the response sends it)
-    try:
-        workbook.save(target)
-        target.seek(0)
-    except BaseException:
-        target.close()
-        raise
-    return target
-
-
-def _xlsx_cell(sheet, value: Any) -> Any:
-    """Text as a typed string cell with formula-like text neutralised; other values as they are."""
-    if not isinstance(value, str):
-        return value
-    if not value:
-        return None
-    cell = WriteOnlyCell(sheet, value=neutralise(value))
-    cell.data_type = "s"
-    return cell
+    title = f"{round_.category.slug}-{round_.position}"
+    return xlsx_file(title, header_labels(), score_sheet_rows(round_), text=neutralise)

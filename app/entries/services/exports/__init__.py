@@ -33,6 +33,7 @@ from app.entries.services.exports.tables import (
     entry_row,
     header_labels,
     neutralise,
+    xlsx_file,
 )
 
 __all__ = [
@@ -59,4 +60,5 @@ __all__ = [
     "safe_member_name",
     "start_entries_export",
     "stream_originals_zip",
+    "xlsx_file",
 ]

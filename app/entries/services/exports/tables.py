@@ -152,18 +152,30 @@ def entries_csv(export: EntriesExport) -> Iterator[bytes]:
 
 def entries_xlsx(export: EntriesExport) -> IO[bytes]:
     """The export as an XLSX workbook in an anonymous temporary file, rewound (the caller closes it)."""
+    rows = ([row[key] for key in COLUMN_KEYS] for row in iter_rows(export))
+    return xlsx_file(export.contest.slug[:31] or "entries", header_labels(), rows)
+
+
+def xlsx_file(
+    title: str, header: Iterable[str], rows: Iterable[Sequence[Any]], *, text=lambda value: value
+) -> IO[bytes]:
+    """One streamed (write-only) sheet with a bold, frozen header row, saved to a rewound anonymous temporary file.
+
+    Text goes in as typed string cells, so "=..." stays text and is never a formula; `text` may
+    change it further (the jury's sheets neutralise formula-like text as their CSV does).
+    """
     workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(title=export.contest.slug[:31] or "entries")
+    sheet = workbook.create_sheet(title=title[:31])
     sheet.freeze_panes = "A2"
     bold = Font(bold=True)
-    header = []
-    for label in header_labels():
+    header_cells = []
+    for label in header:
         cell = WriteOnlyCell(sheet, value=label)
         cell.font = bold
-        header.append(cell)
-    sheet.append(header)
-    for row in iter_rows(export):
-        sheet.append([_xlsx_cell(sheet, row[key]) for key in COLUMN_KEYS])
+        header_cells.append(cell)
+    sheet.append(header_cells)
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value, text) for value in row])
     target = tempfile.TemporaryFile(suffix=".xlsx")  # noqa: SIM115  (outlives this function: the response sends it)
     try:
         workbook.save(target)
@@ -174,12 +186,12 @@ def entries_xlsx(export: EntriesExport) -> IO[bytes]:
     return target
 
 
-def _xlsx_cell(sheet, value: Any) -> Any:
+def _xlsx_cell(sheet, value: Any, text) -> Any:
     """Text as a typed string cell (so "=..." stays text, never a formula); other values as they are."""
     if not isinstance(value, str):
         return value
     if not value:
         return None
-    cell = WriteOnlyCell(sheet, value=value)
+    cell = WriteOnlyCell(sheet, value=text(value))
     cell.data_type = "s"
     return cell
