@@ -202,12 +202,13 @@ def test_visitor_searches_registers_votes_and_the_wall_advances(app, page, check
 
     # --- no account yet: register, confirm the email, log in, back to the entry -------------------
     with page.expect_navigation():
-        page.locator("main a[href='/auth/register']").click()
+        page.locator("main a[href^='/auth/register']").click()
+    assert parse_qs(urlsplit(page.url).query)["next"] == [entry_path]  # the way back is kept
     register_and_confirm(app, page, outbox)
     page.locator("#email").fill(EMAIL)
     page.locator("#password").fill(DEFAULT_PASSWORD)
     submit_form(page)
-    page.goto(entry_path)
+    assert path_of(page) == entry_path  # logging in leads back to the work
     votes_left = t(app, "Votes left today: %(left)d of %(total)d.", left=VOTES_PER_DAY, total=VOTES_PER_DAY)
     expect(page.locator("[data-vote-status]")).to_have_text(votes_left)
     button = page.locator("[data-vote-button]")
