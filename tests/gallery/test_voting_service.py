@@ -81,7 +81,8 @@ def test_cast_vote_stores_the_vote_and_moves_the_counter(voting_contest, make_pu
     cast = vote(voting_contest, entry, voter, now)
     assert (cast.entry_id, cast.voter_id, cast.slot, cast.quota_key) == (entry.id, voter.id, 1, f"e{entry.id}")
     assert cast.day == to_local(now, voting_contest.timezone).date()
-    assert (cast.ip, cast.ip_prefix, cast.user_agent, cast.is_valid) == (IP, "203.0.113.0/24", UA, True)
+    row = db.session.get(Vote, cast.id)
+    assert (row.ip, row.ip_prefix, row.user_agent, row.is_valid, row.slot) == (IP, "203.0.113.0/24", UA, True, 1)
     assert stored() == (1, 1)
     assert db.session.get(EntryVoteCount, entry.id).last_vote_at == now
 
@@ -372,3 +373,79 @@ def test_refusals_come_before_the_challenge(voting_contest, make_public_entries,
     with pytest.raises(VoterNotVerified):
         cast_vote_with_proof(voting_contest, entry, voter, ip=IP, user_agent=UA, proof=None)
 
+
+
+# ---------------------------------------------------------------------------- the calm voter's one-statement path
+
+
+@pytest.mark.parametrize(("case", "change", "error"), REFUSALS, ids=[r[0] for r in REFUSALS])
+def test_the_vote_view_path_refuses_the_same_votes(
+    voting_contest, make_public_entries, older_voter, case, change, error
+):
+    entries = make_public_entries(2)
+    voter = older_voter()  # calm: the vote goes through the guarded INSERT, not the challenge
+    vote(voting_contest, entries[1], voter)
+    now = change(voting_contest, entries[0], voter) or utcnow()
+    db.session.commit()
+    with pytest.raises(error):
+        cast_vote_with_proof(voting_contest, entries[0], voter, ip=IP, user_agent=UA, proof=None, now=now)
+    db.session.rollback()
+    assert stored() == (1, 1)
+
+
+@pytest.mark.parametrize("role", [StaffRole.JURY, StaffRole.SECRETARIAT])
+def test_the_guarded_insert_keeps_contest_staff_out(voting_contest, make_public_entries, older_voter, make_staff, role):
+    (entry,) = make_public_entries(1)
+    voter = older_voter()
+    make_staff(voting_contest, voter, role)
+    with pytest.raises(StaffCannotVote):
+        cast_vote_with_proof(voting_contest, entry, voter, ip=IP, user_agent=UA, proof=None)
+    db.session.rollback()
+    assert stored() == (0, 0)
+
+
+def test_a_busy_network_or_a_fast_voter_is_asked_for_a_proof_on_the_calm_path(
+    app, voting_contest, make_public_entries, older_voter, monkeypatch
+):
+    monkeypatch.setitem(app.config, "VOTE_RISK_PREFIX_VOTES_PER_HOUR", 2)
+    monkeypatch.setitem(app.config, "VOTE_RISK_VOTER_VOTES_PER_10_MIN", 2)
+    monkeypatch.setitem(app.config, "VOTE_POW_BITS", 4)
+    entries = make_public_entries(5)
+    for e in entries[:3]:
+        vote(voting_contest, e, older_voter(), ip="198.51.100.7")
+    calm = older_voter()
+    with pytest.raises(ChallengeRequired) as asked:  # 3 votes from that /24 in the hour: more than 2
+        cast_vote_with_proof(voting_contest, entries[3], calm, ip="198.51.100.99", user_agent=UA, proof=None)
+    db.session.rollback()
+    assert stored() == (3, 3)
+    proof = Proof(asked.value.challenge, solve(asked.value.challenge, 4))
+    cast = cast_vote_with_proof(voting_contest, entries[3], calm, ip="198.51.100.99", user_agent=UA, proof=proof)
+    db.session.commit()
+    assert cast.slot == 1 and stored() == (4, 4)
+    fast = older_voter()
+    for e in entries[:3]:
+        cast_vote_with_proof(voting_contest, e, fast, ip=f"192.0.2.{e.id}", user_agent=UA, proof=None)
+        db.session.commit()
+    with pytest.raises(ChallengeRequired):  # its 4th vote in 10 minutes
+        cast_vote_with_proof(voting_contest, entries[4], fast, ip="192.0.2.200", user_agent=UA, proof=None)
+    db.session.rollback()
+    assert stored() == (7, 7)
+
+
+def test_a_calm_voter_takes_the_next_slot_then_hears_the_quota_is_used(
+    voting_contest, make_public_entries, older_voter
+):
+    voting_contest.votes_per_day = 2
+    db.session.commit()
+    (entry,) = make_public_entries(1)
+    voter = older_voter()
+
+    def attempt():
+        return cast_vote_with_proof(voting_contest, entry, voter, ip=IP, user_agent=UA, proof=None)
+
+    assert [attempt().slot, attempt().slot] == [1, 2]  # slot 1 taken: the guarded INSERT moves on to slot 2
+    db.session.commit()
+    with pytest.raises(QuotaUsed):
+        attempt()
+    db.session.rollback()
+    assert stored() == (2, 2) and counter(entry) == 2

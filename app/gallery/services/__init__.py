@@ -67,9 +67,10 @@ from app.gallery.services.errors import (  # noqa: E402
     VoterNotVerified,
     VotingClosed,
 )
-from app.gallery.services.voting import VoteState, cast_vote, ip_prefix, vote_state, voting_day  # noqa: E402
+from app.gallery.services.voting import CastVote, VoteState, cast_vote, ip_prefix, vote_state, voting_day  # noqa: E402
 
 __all__ += [
+    "CastVote",
     "ChallengeFailed",
     "ChallengeRequired",
     "EntryNotVotable",

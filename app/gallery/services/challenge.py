@@ -30,7 +30,7 @@ from datetime import UTC, date, datetime, timedelta
 
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from app.auth.models import User
 from app.contest.models import Contest
@@ -38,8 +38,23 @@ from app.core.timeutil import utcnow
 from app.entries.models import Entry
 from app.extensions import db
 from app.gallery.models import Vote
-from app.gallery.services.errors import QUOTA_MESSAGES, ChallengeFailed, ChallengeRequired, QuotaUsed
-from app.gallery.services.voting import cast_vote, check_can_vote, ip_prefix, quota_key, voting_day
+from app.gallery.services.errors import (
+    QUOTA_MESSAGES,
+    ChallengeFailed,
+    ChallengeRequired,
+    QuotaUsed,
+    StaffCannotVote,
+)
+from app.gallery.services.voting import (
+    CastVote,
+    Pace,
+    VoterActivity,
+    quota_key,
+    record_vote,
+    refusal_without_queries,
+    voter_activity,
+    voting_day,
+)
 
 SALT = "gallery.vote-proof-of-work"
 NONCE_MAX = 32
@@ -58,28 +73,30 @@ def _serializer() -> URLSafeSerializer:
     return URLSafeSerializer(current_app.config["SECRET_KEY"], salt=SALT)
 
 
+def is_new_account(voter: User, now: datetime) -> bool:
+    """Whether the account is younger than VOTE_RISK_NEW_ACCOUNT_HOURS."""
+    age = timedelta(hours=current_app.config["VOTE_RISK_NEW_ACCOUNT_HOURS"])
+    return voter.created_at is not None and now - voter.created_at < age
+
+
+def risk_from(activity: VoterActivity, voter: User, now: datetime) -> str | None:
+    """Why a vote looks risky ("new_account", "busy_network", "fast_voter"), or None when it does not."""
+    pace = Pace.from_config(current_app.config)
+    if is_new_account(voter, now):
+        return "new_account"
+    if activity.network_votes_last_hour > pace.network_votes_per_hour:
+        return "busy_network"
+    if activity.voter_votes_last_10_min > pace.voter_votes_per_10_min:
+        return "fast_voter"
+    return None
+
+
 def risk_reason(contest: Contest, voter: User, ip: str, now: datetime | None = None) -> str | None:
     """Why a vote by this voter from this address looks risky ("new_account", "busy_network",
     "fast_voter"), or None when it does not."""
     now = now or utcnow()
-    config = current_app.config
-    if voter.created_at is not None and now - voter.created_at < timedelta(hours=config["VOTE_RISK_NEW_ACCOUNT_HOURS"]):
-        return "new_account"
-    prefix = ip_prefix(ip)
-    if prefix:
-        from_network = db.session.scalar(
-            select(func.count(Vote.id)).where(
-                Vote.contest_id == contest.id, Vote.ip_prefix == prefix, Vote.cast_at >= now - timedelta(hours=1)
-            )
-        )
-        if from_network > config["VOTE_RISK_PREFIX_VOTES_PER_HOUR"]:
-            return "busy_network"
-    recent = db.session.scalar(
-        select(func.count(Vote.id)).where(Vote.voter_id == voter.id, Vote.cast_at >= now - timedelta(minutes=10))
-    )
-    if recent > config["VOTE_RISK_VOTER_VOTES_PER_10_MIN"]:
-        return "fast_voter"
-    return None
+    activity = voter_activity(contest, voter, ip, now, Pace.from_config(current_app.config))
+    return risk_from(activity, voter, now)
 
 
 def next_free_slot(contest: Contest, entry: Entry, voter: User, day: date) -> int | None:
@@ -164,16 +181,27 @@ def cast_vote_with_proof(
     user_agent: str,
     proof: Proof | None,
     now: datetime | None = None,
-) -> Vote:
+) -> CastVote:
     """Cast a vote, first asking a risky voter for a proof of work bound to the slot the vote will take.
 
     Refusals that need no check (window, entry, voter, quota) come first, so nobody solves a
     challenge for a vote that would be refused anyway.
     """
     now = now or utcnow()
-    check_can_vote(contest, entry, voter, now)
-    if risk_reason(contest, voter, ip, now) is None:
-        return cast_vote(contest, entry, voter, ip=ip, user_agent=user_agent, now=now)
+    error = refusal_without_queries(contest, entry, voter, now)
+    if error is not None:
+        raise error
+    pace = Pace.from_config(current_app.config)
+    if not is_new_account(voter, now):
+        # The usual case, a calm voter: one INSERT that checks staff membership and the pace as it stores.
+        vote = record_vote(contest, entry, voter, ip=ip, user_agent=user_agent, now=now, pace=pace)
+        if vote is not None:
+            return vote
+    activity = voter_activity(contest, voter, ip, now, pace)
+    if activity.is_staff:
+        raise StaffCannotVote()
+    if risk_from(activity, voter, now) is None:  # calm again since (the last hour moved on)
+        return record_vote(contest, entry, voter, ip=ip, user_agent=user_agent, now=now)
     day = voting_day(contest, now)
     slot = next_free_slot(contest, entry, voter, day)
     if slot is None:
@@ -181,4 +209,4 @@ def cast_vote_with_proof(
     if proof is None:
         raise _fresh(voter, entry, day, slot, now)
     verify_proof(proof, voter, entry, day, slot, now)
-    return cast_vote(contest, entry, voter, ip=ip, user_agent=user_agent, now=now, slot=slot)
+    return record_vote(contest, entry, voter, ip=ip, user_agent=user_agent, now=now, slot=slot)
