@@ -117,6 +117,8 @@ class Config:
         # Reach statistics: the header in which that trusted proxy names the visitor's country
         # (e.g. CF-IPCountry behind Cloudflare); empty: countries are not counted.
         self.REACH_COUNTRY_HEADER = os.environ.get("REACH_COUNTRY_HEADER", "")
+        # Page views are tallied in memory and written in one batch this often (0: at every view).
+        self.REACH_VIEW_FLUSH_SECONDS = _env_int("REACH_VIEW_FLUSH_SECONDS", 10)
 
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -181,6 +183,7 @@ class TestConfig(Config):
         self.JOBS_BACKEND = os.environ.get("TEST_JOBS_BACKEND") or "sync"
         self.MEDIA_RETRY_BASE_S = 0.01
         self.VOTE_POW_BITS = 8  # browser tests solve it at once; tests asking for more set it themselves
+        self.REACH_VIEW_FLUSH_SECONDS = 0  # every view written at once, so tests see it; the tally has its own
         self.FFMPEG_TIMEOUT_S = 120
 
 

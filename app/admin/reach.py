@@ -10,7 +10,7 @@ from app.contest.models import Contest
 from app.contest.services import get_current_contest
 from app.core.timeutil import utcnow
 from app.extensions import db
-from app.gallery.services.reach import Period, chosen_period, reach_csv, reach_figures
+from app.gallery.services.reach import Period, chosen_period, reach_csv, reach_figures, view_tally
 from app.gallery.views.reach import figures_context
 from app.storage import content_disposition
 
@@ -29,6 +29,7 @@ def _contest_and_period() -> tuple[Contest, Period]:
 def reach():
     """Views, votes and shares by day, language, country and referring site; the most viewed and shared entries."""
     contest, period = _contest_and_period()
+    view_tally().flush()  # this worker's tallied views first; other workers' are at most a flush period behind
     figures = reach_figures(contest, period, per_entry=True, votes_per_entry=True)
     return render_template("admin/reach.html", contest=contest, period=period, **figures_context(figures))
 

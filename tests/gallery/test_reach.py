@@ -9,6 +9,7 @@ from urllib.parse import quote
 import pytest
 from flask import Request, Response
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from werkzeug.test import EnvironBuilder
 
 from app.auth.models import Role
@@ -168,6 +169,50 @@ def test_record_view_counts_after_the_page_is_built_and_not_failed_pages(app, ap
         app.process_response(Response(""))
     db.session.rollback()
     assert counts() == [("gallery_view", 0, "", "", "", 1)]
+
+
+@pytest.fixture
+def buffered(app, monkeypatch):
+    """Views tallied for a minute before they are written, as in production (a fresh tally for this test)."""
+    monkeypatch.setitem(app.config, "REACH_VIEW_FLUSH_SECONDS", 60)
+    app.extensions.pop("reach_view_tally", None)
+    yield reach.view_tally(app)
+    app.extensions.pop("reach_view_tally", None)
+
+
+def test_views_are_tallied_then_written_in_one_batch(
+    app, app_ctx, client, voting_contest, make_public_entries, buffered
+):
+    (entry,) = make_public_entries(1)
+    for _ in range(3):
+        assert client.get(f"/gallery/{voting_contest.slug}", headers={"User-Agent": BROWSER}).status_code == 200
+    client.get(f"/gallery/{voting_contest.slug}/{entry.code}", headers={"User-Agent": BROWSER, "Accept-Language": "en"})
+    db.session.rollback()
+    assert counts() == []  # held in memory until the period is over
+    buffered._last_flush -= 61
+    client.get(f"/gallery/{voting_contest.slug}", headers={"User-Agent": BROWSER})  # the next view writes the lot
+    db.session.rollback()
+    assert sorted(counts()) == [("entry_view", entry.id, "en", "", "", 1), ("gallery_view", 0, "", "", "", 4)]
+
+
+def test_the_statistics_page_writes_this_workers_tally_first(app, app_ctx, client, voting_contest, buffered):
+    client.get(f"/gallery/{voting_contest.slug}", headers={"User-Agent": BROWSER})
+    html = client.get(f"/statistics/{voting_contest.slug}").get_data(as_text=True)
+    assert '<dd data-total="gallery_views">1</dd>' in html
+
+
+def test_a_failed_flush_keeps_the_views_for_the_next_one(app, app_ctx, voting_contest, buffered):
+    good = (voting_contest.id, reach.contest_day(voting_contest), ReachEvent.GALLERY_VIEW, 0, "vi", "", "")
+    bad = (999_999, reach.contest_day(voting_contest), ReachEvent.GALLERY_VIEW, 0, "vi", "", "")
+    buffered.add(good)
+    buffered.add(bad)  # a contest that does not exist: the database refuses the batch
+    with pytest.raises(IntegrityError):
+        buffered.flush()
+    assert counts() == [] and sum(buffered._counts.values()) == 2  # nothing half-written, nothing lost
+    buffered._counts.pop(bad)
+    assert buffered.flush() == 1
+    db.session.rollback()
+    assert [c[:2] for c in counts()] == [("gallery_view", 0)]
 
 
 def test_concurrent_increments_lose_nothing_on_postgresql(app, app_ctx, voting_contest, make_public_entries):

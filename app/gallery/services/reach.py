@@ -11,9 +11,13 @@ of queries, whatever the number of entries, rows or days.
 
 from __future__ import annotations
 
+import atexit
 import csv
 import io
 import re
+import threading
+import time
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -124,6 +128,20 @@ def contest_day(contest: Contest, now: datetime | None = None) -> date:
     return to_local(now or utcnow(), contest.timezone).date()
 
 
+def _reach_key(contest: Contest, event: ReachEvent, entry: Entry | None, visitor: Visitor, now) -> tuple:
+    if entry is not None and entry.contest_id != contest.id:
+        raise ValueError("the entry belongs to another contest")
+    entry_id = entry.id if entry is not None else 0
+    return (contest.id, contest_day(contest, now), ReachEvent(event), entry_id, visitor.language, visitor.country,
+            visitor.referrer)
+
+
+def _visitor_of(request: Request | None) -> Visitor | None:
+    return describe_visitor(
+        request if request is not None else current_request, current_app.config.get("REACH_COUNTRY_HEADER", "")
+    )
+
+
 def record_reach(
     contest: Contest,
     event: ReachEvent,
@@ -133,26 +151,104 @@ def record_reach(
     now: datetime | None = None,
 ) -> bool:
     """Count one event of the current (or given) request; False when it was a bot. Flushes, never commits."""
-    if entry is not None and entry.contest_id != contest.id:
-        raise ValueError("the entry belongs to another contest")
-    visitor = describe_visitor(
-        request if request is not None else current_request, current_app.config.get("REACH_COUNTRY_HEADER", "")
-    )
+    visitor = _visitor_of(request)
     if visitor is None:
         return False
-    upsert = _UPSERTS[db.engine.dialect.name](ReachCount)
-    statement = upsert.values(
-        contest_id=contest.id,
-        day=contest_day(contest, now),
-        event=ReachEvent(event),
-        entry_id=entry.id if entry is not None else 0,
-        language=visitor.language,
-        country=visitor.country,
-        referrer=visitor.referrer,
-        count=1,
-    ).on_conflict_do_update(index_elements=list(KEY_COLUMNS), set_={"count": ReachCount.count + 1})
-    db.session.execute(statement)
+    _add_counts({_reach_key(contest, event, entry, visitor, now): 1})
     return True
+
+
+def _add_counts(counts: dict[tuple, int]) -> None:
+    """Add to the counters: one UPSERT ... SET count = count + excluded.count per row, in one round trip."""
+    upsert = _UPSERTS[db.engine.dialect.name](ReachCount)
+    statement = upsert.on_conflict_do_update(
+        index_elements=list(KEY_COLUMNS), set_={"count": ReachCount.count + upsert.excluded.count}
+    )
+    rows = [dict(zip(KEY_COLUMNS, key, strict=True), count=n) for key, n in sorted(counts.items())]
+    db.session.execute(statement, rows)  # sorted: concurrent flushes lock rows in one order, no deadlock
+
+
+class ViewTally:
+    """Page views counted in memory and written in one batch every REACH_VIEW_FLUSH_SECONDS.
+
+    A view is the commonest request of a public contest, and writing each one (an UPSERT and a commit
+    per page) cost the gallery more than rendering it. Views are statistics: a worker killed outright
+    loses at most the last few seconds of them (a clean shutdown writes them, see `_flush_at_exit`).
+    Votes and share clicks are not buffered. One tally per app and process; thread-safe.
+    """
+
+    def __init__(self, flush_seconds: float) -> None:
+        self.flush_seconds = flush_seconds
+        self._counts: Counter[tuple] = Counter()
+        self._lock = threading.Lock()
+        self._last_flush = time.monotonic()
+
+    def add(self, key: tuple) -> None:
+        with self._lock:
+            self._counts[key] += 1
+
+    def is_due(self) -> bool:
+        return bool(self._counts) and time.monotonic() - self._last_flush >= self.flush_seconds
+
+    def _take(self) -> Counter[tuple]:
+        with self._lock:
+            counts, self._counts = self._counts, Counter()
+            self._last_flush = time.monotonic()
+        return counts
+
+    def _give_back(self, counts: Counter[tuple]) -> None:
+        with self._lock:
+            self._counts.update(counts)
+
+    def flush(self) -> int:
+        """Write the buffered views in their own commit (the caller's transaction must be finished):
+        the number of counter rows written. If writing fails the views are kept for the next flush."""
+        counts = self._take()
+        if not counts:
+            return 0
+        try:
+            _add_counts(counts)
+            db.session.commit()
+        except Exception:
+            db.session.rollback()
+            self._give_back(counts)
+            raise
+        return len(counts)
+
+
+def view_tally(app=None) -> ViewTally:
+    """This app's tally of page views (created on first use)."""
+    app = app or current_app._get_current_object()
+    tally = app.extensions.get("reach_view_tally")
+    if tally is None:
+        tally = app.extensions.setdefault("reach_view_tally", ViewTally(app.config["REACH_VIEW_FLUSH_SECONDS"]))
+        if tally.flush_seconds > 0:
+            atexit.register(_flush_at_exit, app, tally)
+    return tally
+
+
+def _flush_at_exit(app, tally: ViewTally) -> None:
+    """Write what a stopping worker still holds (gunicorn's graceful stop runs exit handlers)."""
+    with app.app_context():
+        try:
+            tally.flush()
+        except Exception:  # the process is ending: report it, there is no one else to tell
+            app.logger.exception("reach: %d tallied view rows could not be written at exit", len(tally._counts))
+
+
+def tally_view(contest: Contest, event: ReachEvent, *, entry: Entry | None = None) -> bool:
+    """Count a page view of the current request in the tally; False when it was a bot."""
+    visitor = _visitor_of(None)
+    if visitor is None:
+        return False
+    view_tally().add(_reach_key(contest, event, entry, visitor, None))
+    return True
+
+
+def flush_views_if_due() -> int:
+    """Write the tallied views if REACH_VIEW_FLUSH_SECONDS have passed (0: every time): rows written."""
+    tally = view_tally()
+    return tally.flush() if tally.is_due() else 0
 
 
 # ---------------------------------------------------------------------------- the period shown

@@ -383,12 +383,12 @@ def _insert_and_count_vote(connection, statements: _VoteStatements, parameters: 
     """INSERT the vote and, if it was stored, add one to the entry's counter: the new vote's id, or None.
 
     The counter moves by an atomic UPDATE ... SET n = n + 1 (no read-then-write), in a statement of its
-    own after the INSERT. PostgreSQL could do both in one WITH statement, one round trip fewer, but that
-    measured slower with 8 voters on one entry (bench/votes.py: about 40 % of the raw rate against 60 %),
-    likely because the counter's row lock, held until commit, is then also held while the INSERT's
-    foreign-key checks share-lock the entry's row, which the whole crowd shares. The entry's first vote creates the row first (INSERT ... ON CONFLICT DO
-    NOTHING, so two first votes cannot both create it); the UPDATE is tried before, because the row
-    nearly always exists.
+    own after the INSERT. PostgreSQL could do both in one WITH statement, one round trip fewer, but with
+    8 voters on one entry that measured no faster (bench/votes.py), and the counter's row lock, held
+    until commit, would then also be held while the INSERT checks its foreign keys.
+
+    The entry's first vote creates the counter row (INSERT ... ON CONFLICT DO NOTHING, so two first
+    votes cannot both create it); the UPDATE is tried before, because the row nearly always exists.
     """
     vote_id = connection.execute(statements.insert_vote, parameters).scalar()
     bumped = vote_id is not None and connection.execute(statements.bump_counter, parameters).rowcount > 0

@@ -1,9 +1,8 @@
 """Reach: counting page views, and the public statistics page /statistics/<contest>.
 
-Page views are counted once the page has been built: `record_view` defers the count to the end of
-the request, where one UPSERT and a COMMIT end the request's (read-only) transaction. The counter
-row is therefore locked only for that last statement, never while the page renders, and a page
-that fails is not counted.
+Page views are counted once the page has been built: `record_view` adds the view to the process's
+tally at the end of the request (a page that fails is not counted), and the tally is written in one
+batch every REACH_VIEW_FLUSH_SECONDS (see ViewTally), after the request's own transaction ended.
 """
 
 from __future__ import annotations
@@ -18,7 +17,15 @@ from app.entries.models import Entry
 from app.extensions import db
 from app.gallery import bp, services
 from app.gallery.models import ReachEvent
-from app.gallery.services.reach import DayFigures, Part, default_period, reach_figures, record_reach
+from app.gallery.services.reach import (
+    DayFigures,
+    Part,
+    default_period,
+    flush_views_if_due,
+    reach_figures,
+    tally_view,
+    view_tally,
+)
 
 CHART_WIDTH = 600
 CHART_HEIGHT = 160
@@ -33,8 +40,9 @@ def record_view(contest: Contest, entry: Entry | None = None) -> None:
 
     @after_this_request
     def count(response: Response) -> Response:
-        if response.status_code < 400 and record_reach(contest, event, entry=entry):
-            db.session.commit()
+        if response.status_code < 400 and tally_view(contest, event, entry=entry):
+            db.session.rollback()  # the page's read-only transaction ends; the flush commits on its own
+            flush_views_if_due()
         return response
 
 
@@ -90,5 +98,6 @@ def statistics(slug: str):
     now = utcnow()
     contest = services.require_open_gallery(slug, now)
     show_votes = services.counts_are_public(contest, now)  # per-entry votes only once counts are public
+    view_tally().flush()  # this worker's tallied views first; other workers' are at most a flush period behind
     figures = reach_figures(contest, default_period(contest, now), votes_per_entry=show_votes)
     return render_template("gallery/statistics.html", contest=contest, **figures_context(figures))
