@@ -119,6 +119,9 @@ class Config:
         self.REACH_COUNTRY_HEADER = os.environ.get("REACH_COUNTRY_HEADER", "")
         # Page views are tallied in memory and written in one batch this often (0: at every view).
         self.REACH_VIEW_FLUSH_SECONDS = _env_int("REACH_VIEW_FLUSH_SECONDS", 10)
+        # The gallery's fair-order shuffles are rebuilt after this long (an entry accepted meanwhile
+        # joins them then; one rejected or withdrawn drops out of pages at once).
+        self.GALLERY_ORDER_CACHE_SECONDS = _env_int("GALLERY_ORDER_CACHE_SECONDS", 60)
 
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -184,6 +187,7 @@ class TestConfig(Config):
         self.MEDIA_RETRY_BASE_S = 0.01
         self.VOTE_POW_BITS = 8  # browser tests solve it at once; tests asking for more set it themselves
         self.REACH_VIEW_FLUSH_SECONDS = 0  # every view written at once, so tests see it; the tally has its own
+        self.GALLERY_ORDER_CACHE_SECONDS = 0  # decks rebuilt on every page; the cache has its own tests
         self.FFMPEG_TIMEOUT_S = 120
 
 

@@ -43,7 +43,7 @@ from app.entries.models import Entry, EntryFile, EntryKind, EntryStatus
 from app.extensions import db
 from app.gallery.services import PAGE_SIZE
 from app.media.models import Derivative, MediaAsset, MediaKind, ProcessingState, StoredFile
-from config import TestConfig, normalise_database_url
+from config import Config, TestConfig, normalise_database_url
 
 ENTRIES = int(os.environ.get("BENCH_GALLERY_ENTRIES", "20000"))
 ENTRANTS = 500
@@ -71,6 +71,9 @@ def _config(folder: Path) -> TestConfig:
     config.SQLALCHEMY_DATABASE_URI = normalise_database_url(url) if url else f"sqlite:///{folder / 'bench.sqlite3'}"
     config.RATELIMIT_ENABLED = False
     config.TESTING = False
+    production = Config(instance_dir=folder)  # what a deployment runs with, not the tests' zeros
+    config.GALLERY_ORDER_CACHE_SECONDS = production.GALLERY_ORDER_CACHE_SECONDS
+    config.REACH_VIEW_FLUSH_SECONDS = production.REACH_VIEW_FLUSH_SECONDS
     return config
 
 

@@ -271,3 +271,86 @@ def test_share_clicks_are_counted_and_the_copy_beacon_needs_csrf(
         select(ReachCount.count).where(ReachCount.event == ReachEvent.SHARE, ReachCount.entry_id == entry.id)
     ).all()
     assert sum(shares) == 2
+
+
+# ---------------------------------------------------------------------------- the fair order's decks
+
+
+@pytest.fixture
+def kept_decks(app, monkeypatch):
+    """Decks kept a minute, as in production (a fresh cache for this test)."""
+    monkeypatch.setitem(app.config, "GALLERY_ORDER_CACHE_SECONDS", 60)
+    app.extensions.pop("gallery_decks", None)
+    yield
+    app.extensions.pop("gallery_decks", None)
+
+
+def first_page_ids(contest, seed: str) -> list[int]:
+    page = services.gallery_page(contest, services.GalleryQuery(), seed, utcnow())
+    return [card.id for card in page.cards]
+
+
+def test_every_entry_gets_the_same_share_of_first_pages(app, app_ctx, make_public_entries, voting_contest, kept_decks):
+    """3,000 visitors over 60 entries: each entry is on ~1,200 first pages (24 / 60 of them)."""
+    entries = make_public_entries(60)
+    shown = {e.id: 0 for e in entries}
+    with app.test_request_context():
+        for n in range(3000):
+            for entry_id in first_page_ids(voting_contest, f"{n:032x}"):
+                shown[entry_id] += 1
+    expected = 3000 * services.PAGE_SIZE / len(entries)
+    assert sum(shown.values()) == 3000 * services.PAGE_SIZE
+    # binomial(3000, 0.4): sd 27; the bounds are ±10 %, over 4 sd, for the least and most shown entries
+    assert 0.9 * expected < min(shown.values()) <= max(shown.values()) < 1.1 * expected
+
+
+def test_a_kept_deck_drops_a_rejected_entry_at_once_and_takes_new_ones_when_rebuilt(
+    app, app_ctx, client, make_public_entries, voting_contest, gallery, kept_decks
+):
+    entries = make_public_entries(5)
+    slug = voting_contest.slug
+    assert sorted(codes_on(get(client, gallery), slug)) == sorted(e.code for e in entries)
+    entries[0].status = EntryStatus.REJECTED
+    db.session.commit()
+    assert entries[0].code not in codes_on(get(client, gallery), slug)  # the page re-checks every filter
+    (late,) = make_public_entries(1)
+    assert late.code not in codes_on(get(client, gallery), slug)  # the deck is less than a minute old
+    for deck in app.extensions["gallery_decks"][0].values():
+        object.__setattr__(deck, "built_at", deck.built_at - 61)
+    assert late.code in codes_on(get(client, gallery), slug)
+
+
+def test_a_walk_whose_entry_left_starts_over_and_a_moved_one_is_found(
+    app, app_ctx, client, make_public_entries, voting_contest, gallery
+):
+    entries = make_public_entries(services.PAGE_SIZE + 3)
+    slug = voting_contest.slug
+    html = get(client, gallery)
+    following = re.search(r'id="gallery-next" href="([^"]+)"', html).group(1).replace("&amp;", "&")
+    last_shown = next(e for e in entries if e.code == codes_on(html, slug)[-1])
+    rest = codes_on(get(client, following), slug)
+    assert len(rest) == 3
+    make_public_entries(2)  # the deck changes: the walk goes on from its entry's new place, not from the start
+    goes_on = codes_on(get(client, following), slug)
+    first_of_walk = next(e.code for e in entries if f".{e.id}" == following[following.rindex(".") :])
+    # (its new place may be the end of the walk: then nothing is left, which is not starting over either)
+    assert last_shown.code not in goes_on and first_of_walk not in goes_on[:1]
+    last_shown.status = EntryStatus.REJECTED
+    db.session.commit()
+    again = codes_on(get(client, following), slug)  # gone: the walk starts over from its first card
+    assert len(again) == services.PAGE_SIZE and again[0] == first_of_walk
+
+
+def test_a_deep_fair_page_costs_what_the_first_costs(
+    app_ctx, client, make_public_entries, voting_contest, gallery, count_queries, kept_decks
+):
+    make_public_entries(3 * services.PAGE_SIZE)
+    pages, url, counts = 0, gallery, []
+    while url:
+        with count_queries() as counter:
+            html = get(client, url)
+        counts.append(counter.count)
+        found = re.search(r'id="gallery-next" href="([^"]+)"', html)
+        url = found.group(1).replace("&amp;", "&") if found else None
+        pages += 1
+    assert pages == 3 and counts[1] == counts[2] <= counts[0]  # the first page also built the deck

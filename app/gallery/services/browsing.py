@@ -4,21 +4,38 @@ Pages have a fixed size and are walked by a cursor (the last card's sort key and
 what page 1 costs. Vote counts take part only when they are public: otherwise the query neither joins
 them nor sorts by them, so nothing about them can leak through the order or the size of a page.
 
-The fair order shuffles entries per visitor without a stored random column: an entry's key is
-x² mod P with x = (a·id + b) mod P, P = 2^31 - 1 prime, a and b drawn from the visitor's seed. For a
-random seed, x is uniform and pairwise independent across entries, so every entry is equally likely
-to land on the first page; squaring breaks the regular stride an affine map alone would show (entries
-entered one after another would keep a fixed spacing). Four arithmetic operations per row, the same
-in SQLite and PostgreSQL, and ties (x and P - x) are broken by id.
+The fair order gives every entry the same chance of a visitor's first page, and keeps one visitor's
+order stable. It walks a "deck": the gallery's entry ids sorted by a keyed hash (below), computed
+once and kept in memory for GALLERY_ORDER_CACHE_SECONDS, so a page of the fair order costs one query
+by primary key, however many entries and however deep the page (sorting 20,000 rows by a hash on
+every first visit cost more than the rest of the page). A visitor's seed picks a start and a stride
+coprime with the deck's size n: step s of their walk shows the card at (start + s·stride) mod n, so
+the walk passes every card once, strides make different visitors' orders differ (not only where
+they begin), and with a uniform start each entry lands on the first page with probability exactly
+PAGE_SIZE / n. The page query re-applies every filter (an entry rejected since the deck was built
+drops out). A text search sorts its (fewer) matches by the hash directly, with a keyset cursor like
+the other orders.
+
+The hash: an entry's key is x² mod P with x = (a·id + b) mod P, P = 2^31 - 1 prime, a and b drawn from
+the deck's seed. For a random seed, x is uniform and pairwise independent across entries; squaring
+breaks the regular stride an affine map alone would show (entries entered one after another would
+keep a fixed spacing). Four arithmetic operations per row, the same in SQLite and PostgreSQL, and
+ties (x and P - x) are broken by id.
 """
 
 from __future__ import annotations
 
 import enum
 import hashlib
+import math
+import threading
+import time
+from array import array
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask import current_app
 from sqlalchemy import BigInteger, Select, and_, func, literal, or_, select
 from sqlalchemy.orm import lazyload
 
@@ -34,6 +51,7 @@ PAGE_SIZE = 24
 SEARCH_MAX = 100
 CARD_DERIVATIVES = ("w480.webp", "w1280.webp", "poster.jpg")
 WALL_MAX = 300  # slides on the display wall; a long loop is no better on a public screen
+DECKS_KEPT = 64  # decks in memory per process (LRU), one per filter combination; 160 kB at 20,000 entries
 _P = 2_147_483_647  # a prime (2^31 - 1) above every entry id
 
 
@@ -61,7 +79,7 @@ class GalleryQuery:
     honour: HonourFilter | None = None
     text: str = ""
     sort: GallerySort = GallerySort.FAIR
-    after: tuple[int, int] | None = None  # the cursor: (sort key, id) of the last card already shown
+    after: tuple[int, ...] | None = None  # the cursor: (sort key, id) of the last card shown (fair: see _resume)
 
 
 @dataclass(frozen=True)
@@ -113,13 +131,14 @@ def fair_key_sql(seed: str):
     return (x * x) % literal(_P, BigInteger)
 
 
-def parse_cursor(text: str | None) -> tuple[int, int] | None:
-    """"<key>.<id>" as two integers, or None for anything else (a bad cursor just starts over)."""
-    key, dot, entry_id = (text or "").partition(".")
-    if not dot or len(text) > 40:
+def parse_cursor(text: str | None) -> tuple[int, ...] | None:
+    """"<key>.<id>" (or the fair walk's "<step>.<id>.<first id>") as integers, or None for anything else
+    (a bad cursor just starts over)."""
+    parts = (text or "").split(".")
+    if len(parts) not in (2, 3) or len(text) > 60:
         return None
     try:
-        return int(key), int(entry_id)
+        return tuple(int(part) for part in parts)
     except ValueError:
         return None
 
@@ -168,11 +187,12 @@ def gallery_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime
     """One page of the gallery: PAGE_SIZE cards after the cursor, with vote counts and authors only if public.
 
     Two queries whatever the page: the cards (plain columns, the first file's asset joined), then the
-    thumbnails of their assets.
+    thumbnails of their assets. The fair order without a search reads its page from a deck in memory.
     """
     show_counts = counts_are_public(contest, now)
-    show_authors = authors_are_public(contest, now)
     sort = query.sort if show_counts or query.sort is not GallerySort.MOST_VOTED else GallerySort.FAIR
+    if sort is GallerySort.FAIR and not fold_for_search(query.text[:SEARCH_MAX]):
+        return _fair_page(contest, query, seed, now)
     key, descending = _sort_key(sort, seed)
     votes = func.coalesce(EntryVoteCount.valid_votes, 0) if show_counts else literal(0)
     sort_key = key.label("sort_key")
@@ -180,22 +200,33 @@ def gallery_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime
     if show_counts:
         ranked = ranked.outerjoin(EntryVoteCount, EntryVoteCount.entry_id == Entry.id)
     ranked = filter_public_entries(ranked, contest, query, now)
-    if query.after is not None:
+    if query.after is not None and len(query.after) == 2:
         ranked = ranked.where(_after(key, query.after, descending))
     order = (sort_key.desc(), Entry.id.desc()) if descending else (sort_key, Entry.id)
     page = ranked.order_by(*order).limit(PAGE_SIZE + 1).subquery()
     # Rank first, then fetch the page's few rows with their first file: joins never touch the whole list.
-    statement = (
-        select(Entry.id, Entry.code, Entry.title_vi, Entry.title_en, Entry.credit_name, Entry.honour)
-        .add_columns(page.c.sort_key, page.c.votes, EntryFile.asset_id, MediaAsset.state, MediaAsset.placeholder)
-        .join(page, page.c.entry_id == Entry.id)
-        .outerjoin(EntryFile, and_(EntryFile.entry_id == Entry.id, EntryFile.position == 1))
-        .outerjoin(MediaAsset, MediaAsset.id == EntryFile.asset_id)
-    )
+    statement = _card_columns(page.c.sort_key, page.c.votes).join(page, page.c.entry_id == Entry.id)
     outer_order = (page.c.sort_key.desc(), Entry.id.desc()) if descending else (page.c.sort_key, Entry.id)
     rows = db.session.execute(statement.order_by(*outer_order)).all()
     shown = rows[:PAGE_SIZE]
-    thumbs = _thumbnails([row.asset_id for row in shown if row.state == ProcessingState.READY])
+    next_cursor = f"{shown[-1].sort_key}.{shown[-1].id}" if len(rows) > PAGE_SIZE else None
+    return _page_of(contest, shown, next_cursor, now)
+
+
+def _card_columns(*extra):
+    """SELECT what a card shows, with the entry's first file and its asset, plus `extra` columns."""
+    return (
+        select(Entry.id, Entry.code, Entry.title_vi, Entry.title_en, Entry.credit_name, Entry.honour)
+        .add_columns(*extra, EntryFile.asset_id, MediaAsset.state, MediaAsset.placeholder)
+        .outerjoin(EntryFile, and_(EntryFile.entry_id == Entry.id, EntryFile.position == 1))
+        .outerjoin(MediaAsset, MediaAsset.id == EntryFile.asset_id)
+    )
+
+
+def _page_of(contest: Contest, rows, next_cursor: str | None, now: datetime) -> GalleryPage:
+    """The page for these card rows (already in order), with their thumbnails."""
+    show_counts, show_authors = counts_are_public(contest, now), authors_are_public(contest, now)
+    thumbs = _thumbnails([row.asset_id for row in rows if row.state == ProcessingState.READY])
     cards = [
         Card(
             id=row.id,
@@ -209,10 +240,132 @@ def gallery_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime
             placeholder=row.placeholder or "",
             thumbnails=thumbs.get(row.asset_id, ()),
         )
-        for row in shown
+        for row in rows
     ]
-    next_cursor = f"{shown[-1].sort_key}.{shown[-1].id}" if len(rows) > PAGE_SIZE else None
     return GalleryPage(cards=cards, next_cursor=next_cursor, shows_counts=show_counts, shows_authors=show_authors)
+
+
+# ---------------------------------------------------------------------------- the fair order's decks
+
+
+@dataclass(frozen=True)
+class Deck:
+    """The gallery's entry ids in hash order, and when they were read (time.monotonic)."""
+
+    ids: array
+    built_at: float
+
+
+@dataclass(frozen=True)
+class Walk:
+    """A visitor's way through a deck of `size` cards: step s shows the card at (start + s·stride) mod size."""
+
+    size: int
+    start: int
+    stride: int
+
+    @classmethod
+    def for_seed(cls, seed: str, size: int) -> Walk:
+        """A uniform start and a stride coprime with the size, both from the visitor's seed."""
+        digest = hashlib.blake2b(f"walk:{seed}".encode(), digest_size=16).digest()
+        start = int.from_bytes(digest[:8], "big") % max(size, 1)
+        stride = 1
+        if size > 3:
+            stride = 2 + int.from_bytes(digest[8:], "big") % (size - 3)  # 2 .. size-2: not a plain rotation
+            while math.gcd(stride, size) != 1:
+                stride += 1
+        return cls(size, start, stride)
+
+    def index(self, step: int) -> int:
+        return (self.start + step * self.stride) % self.size
+
+    def step_of(self, index: int) -> int:
+        """The step at which the walk shows the card at `index`."""
+        return (index - self.start) * pow(self.stride, -1, self.size) % self.size
+
+
+def _deck_cache(app) -> tuple[OrderedDict, threading.Lock]:
+    cache = app.extensions.get("gallery_decks")
+    if cache is None:
+        cache = app.extensions.setdefault("gallery_decks", (OrderedDict(), threading.Lock()))
+    return cache
+
+
+def fair_deck(contest: Contest, query: GalleryQuery, now: datetime) -> Deck:
+    """The deck of the entries matching the query's filters: from memory if read in the last
+    GALLERY_ORDER_CACHE_SECONDS, else sorted by the contest's hash in SQL (ids only) and kept."""
+    app = current_app._get_current_object()
+    decks, lock = _deck_cache(app)
+    key = (contest.id, query.category_id, query.kind, query.honour)
+    deck = decks.get(key)
+    if deck is not None and time.monotonic() - deck.built_at < app.config["GALLERY_ORDER_CACHE_SECONDS"]:
+        return deck
+    ordered = filter_public_entries(select(Entry.id), contest, query, now)
+    ordered = ordered.order_by(fair_key_sql(f"deck:{contest.id}"), Entry.id)
+    deck = Deck(array("q", db.session.scalars(ordered)), time.monotonic())
+    with lock:
+        decks[key] = deck
+        decks.move_to_end(key)
+        while len(decks) > DECKS_KEPT:
+            decks.popitem(last=False)
+    return deck
+
+
+def _fair_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime) -> GalleryPage:
+    """The visitor's next PAGE_SIZE cards of their walk through the deck."""
+    deck = fair_deck(contest, query, now)
+    walk = Walk.for_seed(seed, len(deck.ids))
+    start, first = _resume(deck, walk, query.after)
+    walk = Walk(walk.size, start, walk.stride)
+    last = min(first + PAGE_SIZE, walk.size)  # exclusive
+    wanted = [deck.ids[walk.index(step)] for step in range(first, last)]
+    rows = _card_rows_by_id(contest, query, wanted, now)
+    next_cursor = f"{last - 1}.{wanted[-1]}.{deck.ids[start]}" if wanted and last < walk.size else None
+    return _page_of(contest, [rows[entry_id] for entry_id in wanted if entry_id in rows], next_cursor, now)
+
+
+def _card_rows_by_id(contest: Contest, query: GalleryQuery, ids: list[int], now: datetime) -> dict[int, object]:
+    """The card rows of these entries that still match every filter (a deck may be a minute old)."""
+    if not ids:
+        return {}
+    show_counts = counts_are_public(contest, now)
+    votes = func.coalesce(EntryVoteCount.valid_votes, 0) if show_counts else literal(0)
+    statement = _card_columns(votes.label("votes"))
+    if show_counts:
+        statement = statement.outerjoin(EntryVoteCount, EntryVoteCount.entry_id == Entry.id)
+    statement = filter_public_entries(statement, contest, query, now).where(Entry.id.in_(ids))
+    return {row.id: row for row in db.session.execute(statement)}
+
+
+def _resume(deck: Deck, walk: Walk, cursor: tuple[int, ...] | None) -> tuple[int, int]:
+    """Where the walk starts in the deck, and the step to show first (0 without a cursor).
+
+    The cursor is (step, id, first id): how many cards into the walk, the entry shown there, and the
+    entry the walk began with. A deck rebuilt with entries accepted or withdrawn meanwhile has moved
+    them: both ids then find their new places and the walk goes on from there (the rest of it is drawn
+    afresh, so a card or two may repeat or be missed); if either has left the gallery, the walk starts over.
+    """
+    if cursor is None or len(cursor) != 3 or walk.size == 0:
+        return walk.start, 0
+    step, entry_id, first_id = cursor
+    start = walk.start if deck.ids[walk.start] == first_id else _index_in(deck, first_id)
+    if start < 0:
+        return walk.start, 0
+    walk = Walk(walk.size, start, walk.stride)
+    if not (0 <= step < walk.size and deck.ids[walk.index(step)] == entry_id):
+        at = _index_in(deck, entry_id)
+        if at < 0:
+            return walk.start, 0
+        step = walk.step_of(at)
+    return start, step + 1
+
+
+def _index_in(deck: Deck, entry_id: int) -> int:
+    """The entry's place in the deck, -1 if it is not there (it left the gallery)."""
+    try:
+        return deck.ids.index(entry_id)
+    except ValueError:
+        return -1
 
 
 def _thumbnails(asset_ids: list[str]) -> dict[str, tuple[tuple[str, int, int], ...]]:
