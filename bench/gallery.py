@@ -6,10 +6,13 @@ BENCH_DATABASE_URL, whose tables are created and dropped again). Both apps run u
 2 sync workers; `wrk` (apt-get install wrk) sends CONNECTIONS concurrent requests for DURATION seconds.
 
 Baseline: a bare Flask app (no database, no session, no extensions) rendering PAGE_SIZE cards of the
-same markup from a Python list. Contender: GET /gallery/<slug> as a first-time visitor (no cookie: a new
+same markup from a Python list, with its template compiled once (until 2026-11-27 it was compiled on
+every request, which made the baseline five times slower than it is and the ratios look better than
+they were). Contender: GET /gallery/<slug> as a first-time visitor (no cookie: a new
 shuffle seed every request, the worst case), then deeper pages and a search. For context, the app's own
-landing page (the whole middleware stack, base template, one contest query) is measured too. Targets:
-the gallery's requests/s at least 70 % of the bare page's, p99 under 50 ms.
+landing page (the whole middleware stack, base template, one contest query) is measured too, and each
+page's ratio to it is printed. Targets: the gallery's requests/s at least 70 % of the bare page's,
+p99 under 50 ms.
 
 Run with: .venv/bin/python -m bench.gallery
           BENCH_DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/<throwaway> .venv/bin/python -m bench.gallery
@@ -30,7 +33,7 @@ import urllib.request
 from datetime import date, timedelta
 from pathlib import Path
 
-from flask import Flask, render_template_string
+from flask import Flask
 from sqlalchemy import insert, select
 
 from app import create_app
@@ -96,9 +99,11 @@ def make_bare_app():
         for n in range(1, PAGE_SIZE + 1)
     ]
 
+    template = app.jinja_env.from_string(BARE_TEMPLATE)  # compiled once, as render_template's loader caches it
+
     @app.get("/")
     def page():
-        return render_template_string(BARE_TEMPLATE, title="Thư viện ảnh", cards=cards, slug="happy-nghe-an-2025")
+        return template.render(title="Thư viện ảnh", cards=cards, slug="happy-nghe-an-2025")
 
     return app
 
@@ -279,13 +284,14 @@ def main() -> None:
                 db.engine.dispose()
         shutil.rmtree(folder, ignore_errors=True)
     print(f"gunicorn 2 sync workers, wrk {CONNECTIONS} connections × {DURATION} s, {PAGE_SIZE} cards per page")
-    print(f"{'page':<38} {'req/s':>9} {'p99 ms':>8} {'vs bare':>8}")
+    app_floor = results["app floor: contest landing page"][0]
+    print(f"{'page':<38} {'req/s':>9} {'p99 ms':>8} {'vs bare':>8} {'vs app floor':>13}")
     print(f"{'bare Flask+Jinja, cards from a list':<38} {floor[0]:>9.1f} {floor[1]:>8.1f} {1.0:>8.2f}")
     for name, (rps, p99) in results.items():
-        print(f"{name:<38} {rps:>9.1f} {p99:>8.1f} {rps / floor[0]:>8.2f}")
+        print(f"{name:<38} {rps:>9.1f} {p99:>8.1f} {rps / floor[0]:>8.2f} {rps / app_floor:>13.2f}")
     rps, p99 = results["gallery, first visit (fair order)"]
-    verdict = "met" if rps >= 0.7 * floor[0] and p99 < 50 else "NOT met"
-    print(f"target (gallery ≥ 0.70 × bare req/s, p99 < 50 ms): {verdict}")
+    print(f"target gallery ≥ 0.70 × bare req/s: {'met' if rps >= 0.7 * floor[0] else 'NOT met'};"
+          f" p99 < 50 ms: {'met' if p99 < 50 else 'NOT met'}")
 
 
 if __name__ == "__main__":
