@@ -3,6 +3,7 @@
 from bench import (
     duplicates,
     export_zip,
+    fraud_report,
     gallery,
     jury_results,
     jury_round_db,
@@ -15,7 +16,8 @@ from bench import (
 
 if __name__ == "__main__":
     modules = (
-        pages, photo_derivatives, transcode, upload, export_zip, duplicates, jury_results, jury_round_db, votes, gallery
+        pages, photo_derivatives, transcode, upload, export_zip, duplicates, jury_results, jury_round_db, votes,
+        fraud_report, gallery,
     )
     for module in modules:
         print(f"\n== {module.__name__} ==")

@@ -91,7 +91,7 @@ __all__ += [
     "voting_day",
 ]
 
-# Fraud review, voiding and People's Choice (fraud.py, voiding.py, peoples_choice.py).
+# Fraud review, voiding and People's Choice (the fraud package, voiding.py, peoples_choice.py).
 from app.gallery.services.fraud import (  # noqa: E402
     DEFAULT_THRESHOLDS,
     EntryFlags,
