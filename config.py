@@ -122,6 +122,8 @@ class Config:
         # The gallery's fair-order shuffles are rebuilt after this long (an entry accepted meanwhile
         # joins them then; one rejected or withdrawn drops out of pages at once).
         self.GALLERY_ORDER_CACHE_SECONDS = _env_int("GALLERY_ORDER_CACHE_SECONDS", 60)
+        # The organisers' fraud report (seconds to compute at a million votes) is kept this long.
+        self.FRAUD_REPORT_CACHE_SECONDS = _env_int("FRAUD_REPORT_CACHE_SECONDS", 120)
 
         self.BABEL_DEFAULT_LOCALE = "vi"
         self.BABEL_DEFAULT_TIMEZONE = "Asia/Ho_Chi_Minh"
@@ -188,6 +190,7 @@ class TestConfig(Config):
         self.VOTE_POW_BITS = 8  # browser tests solve it at once; tests asking for more set it themselves
         self.REACH_VIEW_FLUSH_SECONDS = 0  # every view written at once, so tests see it; the tally has its own
         self.GALLERY_ORDER_CACHE_SECONDS = 0  # decks rebuilt on every page; the cache has its own tests
+        self.FRAUD_REPORT_CACHE_SECONDS = 0  # the report computed on every load; its cache has its own test
         self.FFMPEG_TIMEOUT_S = 120
 
 

@@ -27,8 +27,10 @@ from app.gallery.services import (
     Severity,
     VoidingRefused,
     confirm_voiding,
+    contest_flags,
     entry_flags,
     flags_by_vote,
+    forget_contest_flags,
     fraud_report,
     peoples_choice,
     propose_voiding,
@@ -114,11 +116,14 @@ def votes():
             VoteVoiding.contest_id == contest.id, VoteVoiding.status == VoidingStatus.PROPOSED
         )
     )
+    fresh = request.args.get("fresh") == "1"
+    kept = contest_flags(contest, 0 if fresh else current_app.config["FRAUD_REPORT_CACHE_SECONDS"])
     return render_template(
         "admin/votes_report.html",
         **_context(
             contest=contest,
-            report=fraud_report(contest),
+            report=fraud_report(contest, flags=kept.flags),
+            computed_at=kept.computed_at,
             choice=peoples_choice(contest) if closed else None,
             waiting=waiting,
         ),
@@ -224,6 +229,7 @@ def _closing(voiding_id: int, step, done_message: str):
         flash(str(refused.message), "error")
         return redirect(url_for("admin.votes_voidings"))
     db.session.commit()
+    forget_contest_flags(voiding.contest_id)  # restored votes may raise flags again
     flash(done_message, "success")
     return redirect(url_for("admin.votes_voidings"))
 
@@ -242,6 +248,7 @@ def confirm_votes_voiding(voiding_id: int):
         flash(str(refused.message), "error")
         return redirect(url_for("admin.votes_voidings"))
     db.session.commit()
+    forget_contest_flags(voiding.contest_id)  # voided votes raise no flags
     flash(gettext("Confirmed: %(count)d votes are voided.", count=voiding.vote_count), "success")
     return redirect(url_for("admin.votes_voidings"))
 

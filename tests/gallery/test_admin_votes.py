@@ -14,6 +14,7 @@ from app.audit.models import AuditRecord
 from app.core.timeutil import utcnow
 from app.extensions import db
 from app.gallery.models import EntryVoteCount, VoidingStatus, VoteVoiding
+from app.gallery.services import confirm_voiding
 from tests.admin_moderation.conftest import vi
 from tests.conftest import csrf_from
 from tests.gallery import test_fraud
@@ -151,3 +152,31 @@ def test_a_proposal_without_reason_or_votes_stores_nothing(client, auth, flagged
     assert vi("Choose at least one vote to void.") in response.get_data(as_text=True)
     assert client.post(f"{page}/void", data={"csrf_token": token, "reason": "x", "vote_id": "abc"}).status_code == 400
     assert db.session.scalar(select(func.count(VoteVoiding.id))) == 0
+
+
+def test_the_report_is_kept_a_while_recomputed_on_demand_and_forgotten_on_voiding(
+    app, client, auth, flagged, monkeypatch
+):
+    monkeypatch.setitem(app.config, "FRAUD_REPORT_CACHE_SECONDS", 120)
+    app.extensions.pop("fraud_flags", None)
+    entry, first, second = flagged["entry"], flagged["first"], flagged["second"]
+    shared_ip = vi("Many accounts, one IP address")
+    auth.login(first.email)
+    html = client.get("/admin/votes").get_data(as_text=True)
+    assert shared_ip in html and 'id="report-computed"' in html
+    page = f"/admin/votes/entries/{entry.code}"
+    token = csrf_from(client.get(page).get_data(as_text=True))
+    ids = [str(v.id) for v in flagged["shared"]]
+    client.post(f"{page}/void", data={"csrf_token": token, "reason": "Cùng một IP", "vote_id": ids})
+    switch_user(client, auth, second.email)
+    html = client.get("/admin/votes/voidings").get_data(as_text=True)
+    voiding = db.session.scalar(select(VoteVoiding))
+    confirm_voiding(voiding, second)  # confirmed behind this page's back, as in another worker
+    db.session.commit()
+    assert counts(entry) == (3, 6)
+    assert shared_ip in client.get("/admin/votes").get_data(as_text=True)
+    assert shared_ip not in client.get("/admin/votes?fresh=1").get_data(as_text=True)  # computed again
+    revert = f"/admin/votes/voidings/{voiding.id}/revert"
+    client.post(revert, data={"csrf_token": csrf_from(html), "reason": "Khiếu nại"})
+    assert counts(entry) == (9, 0)
+    assert shared_ip in client.get("/admin/votes").get_data(as_text=True)  # restoring forgot the kept report

@@ -98,8 +98,10 @@ from app.gallery.services.fraud import (  # noqa: E402
     FraudFlag,
     FraudThresholds,
     Severity,
+    contest_flags,
     entry_flags,
     flags_by_vote,
+    forget_contest_flags,
     fraud_report,
 )
 from app.gallery.services.peoples_choice import (  # noqa: E402
@@ -130,8 +132,10 @@ __all__ += [
     "Severity",
     "VoidingRefused",
     "confirm_voiding",
+    "contest_flags",
     "entry_flags",
     "flags_by_vote",
+    "forget_contest_flags",
     "fraud_report",
     "peoples_choice",
     "peoples_choice_by_category",

@@ -25,7 +25,16 @@ from app.gallery.services.fraud.accounts import (
 from app.gallery.services.fraud.addresses import shared_address_flags
 from app.gallery.services.fraud.bursts import burst_flags
 from app.gallery.services.fraud.flags import DEFAULT_THRESHOLDS, EntryFlags, FraudFlag, FraudThresholds, Severity
-from app.gallery.services.fraud.report import DETECTORS, all_flags, entry_flags, flags_by_vote, fraud_report
+from app.gallery.services.fraud.report import (
+    DETECTORS,
+    KeptFlags,
+    all_flags,
+    contest_flags,
+    entry_flags,
+    flags_by_vote,
+    forget_contest_flags,
+    fraud_report,
+)
 from app.gallery.services.fraud.timing import regular_timing_flags
 
 __all__ = [
@@ -34,15 +43,18 @@ __all__ = [
     "EntryFlags",
     "FraudFlag",
     "FraudThresholds",
+    "KeptFlags",
     "Severity",
     "accounts_alike",
     "alike_account_flags",
     "all_flags",
     "burst_flags",
+    "contest_flags",
     "disposable_email_flags",
     "email_stem",
     "entry_flags",
     "flags_by_vote",
+    "forget_contest_flags",
     "fraud_report",
     "name_key",
     "new_single_entry_flags",
