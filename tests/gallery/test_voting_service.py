@@ -3,6 +3,7 @@ and the proof of work asked of risky voters. SQLite by default, PostgreSQL with 
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import date, timedelta
 
 import pytest
@@ -92,6 +93,17 @@ def test_ip_prefix_is_a_24_or_a_48():
     assert ip_prefix("2001:db8:abcd:12::1") == "2001:db8:abcd::/48"
     assert ip_prefix("::ffff:10.1.2.3") == "10.1.2.0/24"
     assert ip_prefix("not an address") == ip_prefix("") == ""
+
+
+@pytest.mark.parametrize(
+    "ip", ["0.0.0.0", "255.255.255.255", " 10.0.0.1 ", "256.1.1.1", "01.2.3.4", "1.2.3", "1.2.3.4.5", "1.2.3.x"]
+)
+def test_the_quick_ipv4_path_agrees_with_ipaddress(ip):
+    try:
+        expected = str(ipaddress.ip_network(f"{ipaddress.IPv4Address(ip.strip())}/24", strict=False))
+    except ValueError:
+        expected = ""
+    assert ip_prefix(ip) == expected
 
 
 # ---------------------------------------------------------------------------- refusals store nothing

@@ -12,6 +12,7 @@ These functions flush, never commit.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import cache, lru_cache
@@ -57,13 +58,21 @@ def quota_key(contest: Contest, entry: Entry) -> str:
     return f"e{entry.id}" if contest.vote_policy == VotePolicy.PER_ENTRY_PER_DAY else "all"
 
 
+_OCTET = r"(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"  # 0-255 without leading zeros, as ipaddress accepts
+_IPV4 = re.compile(r"\.".join([_OCTET] * 4))
+
+
 @lru_cache(maxsize=4096)
 def ip_prefix(ip: str) -> str:
     """The network a client address belongs to: /24 for IPv4, /48 for IPv6 ("" when not an address).
 
-    Cached: parsing an address costs a tenth of a millisecond, and the same voters come back."""
+    A plain dotted IPv4 address is cut by a regular expression (ipaddress takes 25 µs per address, and
+    every vote asks); anything else goes through ipaddress. Cached, as the same voters come back."""
+    ip = ip.strip()
+    if (octets := _IPV4.fullmatch(ip)) is not None:
+        return f"{octets[1]}.{octets[2]}.{octets[3]}.0/24"
     try:
-        address = ipaddress.ip_address(ip.strip())
+        address = ipaddress.ip_address(ip)
     except ValueError:
         return ""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
