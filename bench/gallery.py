@@ -34,7 +34,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from flask import Flask
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 
 from app import create_app
 from app.auth.models import User
@@ -134,6 +134,9 @@ def build(folder: Path) -> str:
         db.session.flush()
         _insert_entries(contest, photo, [u.id for u in entrants], now)
         db.session.commit()
+        if db.engine.dialect.name == "postgresql":  # statistics, as autovacuum would gather after a bulk load
+            with db.engine.connect() as connection:
+                connection.execution_options(isolation_level="AUTOCOMMIT").execute(text("ANALYZE"))
         slug = contest.slug
         db.engine.dispose()
     return slug

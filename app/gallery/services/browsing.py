@@ -186,8 +186,8 @@ def _sort_key(sort: GallerySort, seed: str):
 def gallery_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime) -> GalleryPage:
     """One page of the gallery: PAGE_SIZE cards after the cursor, with vote counts and authors only if public.
 
-    Two queries whatever the page: the cards (plain columns, the first file's asset joined), then the
-    thumbnails of their assets. The fair order without a search reads its page from a deck in memory.
+    One query whatever the page: the cards (plain columns, the first file's asset and its card-sized web
+    copies joined). The fair order without a search reads its page from a deck in memory.
     """
     show_counts = counts_are_public(contest, now)
     sort = query.sort if show_counts or query.sort is not GallerySort.MOST_VOTED else GallerySort.FAIR
@@ -207,26 +207,46 @@ def gallery_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime
     # Rank first, then fetch the page's few rows with their first file: joins never touch the whole list.
     statement = _card_columns(page.c.sort_key, page.c.votes).join(page, page.c.entry_id == Entry.id)
     outer_order = (page.c.sort_key.desc(), Entry.id.desc()) if descending else (page.c.sort_key, Entry.id)
-    rows = db.session.execute(statement.order_by(*outer_order)).all()
+    rows = list(_by_card(db.session.execute(statement.order_by(*outer_order))).values())
     shown = rows[:PAGE_SIZE]
-    next_cursor = f"{shown[-1].sort_key}.{shown[-1].id}" if len(rows) > PAGE_SIZE else None
+    next_cursor = f"{shown[-1][0].sort_key}.{shown[-1][0].id}" if len(rows) > PAGE_SIZE else None
     return _page_of(contest, shown, next_cursor, now)
 
 
 def _card_columns(*extra):
-    """SELECT what a card shows, with the entry's first file and its asset, plus `extra` columns."""
+    """SELECT what a card shows, with the entry's first file, its asset and, when it is ready, its card-sized
+    web copies (a row per copy: the thumbnails come in the same query), plus `extra` columns."""
     return (
         select(Entry.id, Entry.code, Entry.title_vi, Entry.title_en, Entry.credit_name, Entry.honour)
-        .add_columns(*extra, EntryFile.asset_id, MediaAsset.state, MediaAsset.placeholder)
+        .add_columns(*extra, EntryFile.asset_id, MediaAsset.placeholder)
+        .add_columns(Derivative.name.label("thumb"), Derivative.width, Derivative.height)
         .outerjoin(EntryFile, and_(EntryFile.entry_id == Entry.id, EntryFile.position == 1))
         .outerjoin(MediaAsset, MediaAsset.id == EntryFile.asset_id)
+        .outerjoin(
+            Derivative,
+            and_(
+                Derivative.asset_id == MediaAsset.id,
+                MediaAsset.state == ProcessingState.READY,
+                Derivative.name.in_(CARD_DERIVATIVES),
+            ),
+        )
     )
 
 
-def _page_of(contest: Contest, rows, next_cursor: str | None, now: datetime) -> GalleryPage:
-    """The page for these card rows (already in order), with their thumbnails."""
+def _by_card(rows) -> dict[int, tuple]:
+    """Rows of _card_columns folded per entry, in order: (first row, its thumbnails smallest first)."""
+    cards: dict[int, tuple] = {}
+    for row in rows:
+        if row.id not in cards:
+            cards[row.id] = (row, [])
+        if row.thumb is not None:
+            cards[row.id][1].append((row.thumb, row.width, row.height))
+    return {entry_id: (row, tuple(sorted(thumbs, key=lambda t: t[1]))) for entry_id, (row, thumbs) in cards.items()}
+
+
+def _page_of(contest: Contest, rows: list[tuple], next_cursor: str | None, now: datetime) -> GalleryPage:
+    """The page for these cards (already in order): (card row, thumbnails) pairs from _by_card."""
     show_counts, show_authors = counts_are_public(contest, now), authors_are_public(contest, now)
-    thumbs = _thumbnails([row.asset_id for row in rows if row.state == ProcessingState.READY])
     cards = [
         Card(
             id=row.id,
@@ -238,9 +258,9 @@ def _page_of(contest: Contest, rows, next_cursor: str | None, now: datetime) -> 
             votes=row.votes if show_counts else None,
             asset_id=row.asset_id,
             placeholder=row.placeholder or "",
-            thumbnails=thumbs.get(row.asset_id, ()),
+            thumbnails=thumbnails,
         )
-        for row in rows
+        for row, thumbnails in rows
     ]
     return GalleryPage(cards=cards, next_cursor=next_cursor, shows_counts=show_counts, shows_authors=show_authors)
 
@@ -324,8 +344,8 @@ def _fair_page(contest: Contest, query: GalleryQuery, seed: str, now: datetime) 
     return _page_of(contest, [rows[entry_id] for entry_id in wanted if entry_id in rows], next_cursor, now)
 
 
-def _card_rows_by_id(contest: Contest, query: GalleryQuery, ids: list[int], now: datetime) -> dict[int, object]:
-    """The card rows of these entries that still match every filter (a deck may be a minute old)."""
+def _card_rows_by_id(contest: Contest, query: GalleryQuery, ids: list[int], now: datetime) -> dict[int, tuple]:
+    """The cards (see _by_card) of these entries that still match every filter (a deck may be a minute old)."""
     if not ids:
         return {}
     show_counts = counts_are_public(contest, now)
@@ -334,7 +354,7 @@ def _card_rows_by_id(contest: Contest, query: GalleryQuery, ids: list[int], now:
     if show_counts:
         statement = statement.outerjoin(EntryVoteCount, EntryVoteCount.entry_id == Entry.id)
     statement = filter_public_entries(statement, contest, query, now).where(Entry.id.in_(ids))
-    return {row.id: row for row in db.session.execute(statement)}
+    return _by_card(db.session.execute(statement))
 
 
 def _resume(deck: Deck, walk: Walk, cursor: tuple[int, ...] | None) -> tuple[int, int]:
@@ -366,21 +386,6 @@ def _index_in(deck: Deck, entry_id: int) -> int:
         return deck.ids.index(entry_id)
     except ValueError:
         return -1
-
-
-def _thumbnails(asset_ids: list[str]) -> dict[str, tuple[tuple[str, int, int], ...]]:
-    """Each asset's card-sized web copies as (name, width, height), smallest first."""
-    if not asset_ids:
-        return {}
-    rows = db.session.execute(
-        select(Derivative.asset_id, Derivative.name, Derivative.width, Derivative.height)
-        .where(Derivative.asset_id.in_(asset_ids), Derivative.name.in_(CARD_DERIVATIVES))
-        .order_by(Derivative.asset_id, Derivative.width)
-    ).all()
-    found: dict[str, list] = {}
-    for row in rows:
-        found.setdefault(row.asset_id, []).append((row.name, row.width, row.height))
-    return {asset_id: tuple(sizes) for asset_id, sizes in found.items()}
 
 
 def entry_votes(entry: Entry) -> tuple[int, int]:

@@ -12,6 +12,7 @@ from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from app.contest.models import Contest, ContestStatus
 from app.core.errors import DomainError
@@ -77,7 +78,10 @@ def require_open_gallery(slug: str, now: datetime | None = None) -> Contest:
     """The contest with this slug if its gallery is open; GalleryNotFound otherwise."""
     if "\x00" in slug or len(slug) > 80:
         raise GalleryNotFound()
-    contest = db.session.scalar(select(Contest).where(Contest.slug == slug))
+    # The categories in the same query: every gallery page offers them as a filter.
+    contest = db.session.scalars(
+        select(Contest).options(joinedload(Contest.categories)).where(Contest.slug == slug)
+    ).unique().first()
     if contest is None or not gallery_is_open(contest, now):
         raise GalleryNotFound()
     return contest
