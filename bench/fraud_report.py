@@ -37,10 +37,11 @@ from app.auth.models import User
 from app.contest.models import Category, Contest, ContestStatus, VotePolicy
 from app.contest.seed import seed_first_contest
 from app.core.timeutil import to_local, utcnow
-from app.entries.models import Entry, EntryKind, EntryStatus
+from app.entries.models import Entry
 from app.extensions import db
 from app.gallery.models import Vote
 from app.gallery.services.fraud import DETECTORS, FraudFlag, entry_flags, fraud_report
+from bench.votes import _entry_row  # the same accepted single-photo entry rows
 from config import TestConfig, normalise_database_url
 
 ENTRIES = 20_000
@@ -95,28 +96,6 @@ def _user_row(email: str, full_name: str, created_at: datetime) -> dict:
         email_verified_at=created_at,
         must_change_password=False,
         is_locked=False,
-    )
-
-
-def _entry_row(contest: Contest, category: Category, entrant_id: int, n: int, now: datetime) -> dict:
-    return dict(
-        contest_id=contest.id,
-        category_id=category.id,
-        entrant_id=entrant_id,
-        kind=EntryKind.SINGLE_PHOTO,
-        code=f"HNA25-A-{n:05d}",
-        status=EntryStatus.ACCEPTED,
-        title_vi=f"Tác phẩm {n}",
-        made_on=date(2025, 4, 30),
-        credit_name="Tác Giả",
-        declared_own_work=True,
-        declared_made_in_area=True,
-        declared_consent=True,
-        declared_licence=True,
-        rules_version=contest.rules_version,
-        authenticity_flags=[],
-        submitted_at=now,
-        updated_at=now,
     )
 
 
