@@ -23,6 +23,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from app.auth.models import Role, User
 from app.contest.models import Contest, StaffMembership, VotePolicy
+from app.core.driver_sql import DriverStatement
 from app.core.errors import DomainError
 from app.core.timeutil import to_local, utcnow
 from app.entries.models import Entry, EntryStatus
@@ -258,12 +259,13 @@ def is_calm(activity: VoterActivity, pace: Pace) -> bool:
 
 @dataclass(frozen=True)
 class _VoteStatements:
-    """The statements a vote runs, built once per dialect (and pace) with bound parameters: building
-    SQLAlchemy expressions costs more per vote than the database's own work, and a hot entry waits on it."""
+    """The statements a vote runs, built once per dialect (and pace) with bound parameters, and run
+    straight on the driver (app/core/driver_sql.py): building SQLAlchemy expressions, and executing them
+    through SQLAlchemy, costs more per vote than the database's own work, and a hot entry waits on it."""
 
-    insert_vote: object
-    bump_counter: object
-    create_counter: object
+    insert_vote: DriverStatement
+    bump_counter: DriverStatement
+    create_counter: DriverStatement
 
 
 @cache
@@ -306,7 +308,7 @@ def _vote_statements(dialect: str, pace: Pace | None) -> _VoteStatements:
         )
         .on_conflict_do_nothing(index_elements=["entry_id"])
     )
-    return _VoteStatements(insert_vote, bump, create)
+    return _VoteStatements(DriverStatement(insert_vote), DriverStatement(bump), DriverStatement(create))
 
 
 # ---------------------------------------------------------------------------- casting
@@ -399,17 +401,16 @@ def _insert_and_count_vote(connection, statements: _VoteStatements, parameters: 
     The entry's first vote creates the counter row (INSERT ... ON CONFLICT DO NOTHING, so two first
     votes cannot both create it); the UPDATE is tried before, because the row nearly always exists.
     """
-    vote_id = connection.execute(statements.insert_vote, parameters).scalar()
-    bumped = vote_id is not None and connection.execute(statements.bump_counter, parameters).rowcount > 0
-    if vote_id is None:
+    stored = statements.insert_vote.first(connection, parameters)
+    if stored is None:
         return None
-    if not bumped:
-        connection.execute(statements.create_counter, parameters)
-        connection.execute(statements.bump_counter, parameters)
+    if statements.bump_counter.rowcount(connection, parameters) == 0:
+        statements.create_counter.rowcount(connection, parameters)
+        statements.bump_counter.rowcount(connection, parameters)
     counter = db.session.identity_map.get(db.session.identity_key(EntryVoteCount, (parameters["counted_entry"],)))
     if counter is not None:
         db.session.expire(counter)
-    return vote_id
+    return stored[0]
 
 
 # ---------------------------------------------------------------------------- what the button shows
