@@ -26,8 +26,9 @@ from app.core.i18n import (
     format_local_date,
     format_local_datetime,
     format_local_deadline,
-    localized,
+    localized_in_template,
     select_locale,
+    template_translations,
 )
 from app.core.security import register_security_headers
 from app.entries import bp as entries_bp
@@ -145,7 +146,8 @@ def register_template_helpers(app: Flask) -> None:
     app.jinja_env.filters["localdt"] = format_local_datetime
     app.jinja_env.filters["localdeadline"] = format_local_deadline
     app.jinja_env.filters["localdate"] = format_local_date
-    app.jinja_env.filters["loc"] = localized
+    app.jinja_env.filters["loc"] = localized_in_template
+    app.context_processor(template_translations)
 
     @app.context_processor
     def inject_globals():

@@ -6,8 +6,10 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_date, format_time, format_timedelta
 from flask import current_app, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.ext import _make_new_gettext, _make_new_ngettext, _make_new_npgettext, _make_new_pgettext
 
 from app.core.timeutil import to_local
 
@@ -36,10 +38,38 @@ def current_locale() -> str:
     return str(get_locale() or "vi")
 
 
-def localized(obj, field: str) -> str:
-    """obj.<field>_<lang> in the active language, falling back to Vietnamese."""
-    value = getattr(obj, f"{field}_{current_locale()}", None)
+def localized(obj, field: str, locale: str | None = None) -> str:
+    """obj.<field>_<lang> in `locale` (by default the active language), falling back to Vietnamese."""
+    value = getattr(obj, f"{field}_{locale or current_locale()}", None)
     return value or getattr(obj, f"{field}_vi")
+
+
+@pass_context
+def localized_in_template(context, obj, field: str) -> str:
+    """The `loc` filter: `localized` in the language the template is rendered in.
+
+    That language is in the context (`current_locale`, put there by the app's context processor when
+    the render starts, so `force_locale` is honoured); asking Flask-Babel each time walks its context
+    lookups, and a gallery page asks 50 times.
+    """
+    return localized(obj, field, context.get("current_locale"))
+
+
+def template_translations() -> dict:
+    """A context processor: gettext and friends bound to this render's translations.
+
+    Flask-Babel's Jinja callables look the translations up again on every `_()` (a dozen context
+    lookups each; a page has dozens of strings, about a fifth of its rendering time). These are the
+    same newstyle callables Jinja builds (autoescaping, %-formatting, `num` for plurals), bound once
+    per render. Templates and macros rendered without this context fall back to Flask-Babel's.
+    """
+    translations = get_translations()
+    return {
+        "gettext": _make_new_gettext(translations.ugettext),
+        "ngettext": _make_new_ngettext(translations.ungettext),
+        "pgettext": _make_new_pgettext(translations.upgettext),
+        "npgettext": _make_new_npgettext(translations.unpgettext),
+    }
 
 
 def format_local_datetime(moment: datetime | None, tz_name: str) -> str:
